@@ -445,9 +445,7 @@ def sign_request(
     to_sign = {k: v for k, v in out.items() if k.lower() in wanted}
     block, signed = canonical_headers(to_sign)
 
-    creq = "\n".join(
-        [method.upper(), u.path, canonical_query(u.query), block, signed, payload_hash]
-    )
+    creq = "\n".join([method.upper(), u.path, canonical_query(u.query), block, signed, payload_hash])
     scope = credential_scope(stamp, region, service)
     sts = f"{ALGORITHM}\n{stamp}\n{scope}\n{hashlib.sha256(creq.encode()).hexdigest()}"
     key = signing_key(secret_key, stamp[:8], region, service)
@@ -790,9 +788,11 @@ class Signer:
     The caller supplies the pieces already canonical: ``host`` exactly as the client
     sends it, ``path_encoded`` from :func:`canonical_uri`, ``query_canonical`` from
     :func:`canonical_query` (the client must send that path and a query with the
-    same pairs). Per call: one SHA-256 and one HMAC (inner/outer pads of the day's
-    key precomputed), plus ``strftime`` once per second. Safe to share between
-    greenlets and threads (state is swapped as one tuple).
+    same pairs), ``method`` upper-case. ``extra_headers`` are sent and signed; they
+    must not repeat ``host`` or the ``x-amz-*`` headers added here. Per call: one
+    SHA-256 and one HMAC (inner/outer pads of the day's key precomputed), plus
+    ``strftime`` once per second. Safe to share between greenlets and threads
+    (state is swapped as one tuple).
     """
 
     __slots__ = ("_access_key", "_region", "_secret_key", "_service", "_state", "_token", "_token_line")

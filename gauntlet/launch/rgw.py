@@ -45,7 +45,7 @@ from pathlib import Path
 
 from gauntlet import masking
 from gauntlet.errors import LaunchFailed
-from gauntlet.launch.base import LOOPBACK, ServerLauncher, free_port, log_tail
+from gauntlet.launch.base import LOOPBACK, ServerLauncher, free_port, log_tail, port_in_use
 from gauntlet.targets import Credentials
 
 #: The programs used; all come with the radosgw, ceph-mon and ceph-osd packages.
@@ -127,7 +127,7 @@ def cluster_conf(data_dir: Path, log_dir: Path, fsid: str, mon_port: int, rgw_po
             "osd_memory_target": 1 * _GiB,
             "osd_memory_base": 256 * _MiB,
             "osd_memory_cache_min": 64 * _MiB,
-            # The base class SIGTERMs everything at once: don't wait 5 s for a dead monitor.
+            # Don't wait up to 5 s for a monitor that may already be gone.
             "osd_fast_shutdown_notify_mon": False,
         },
         RGW_NAME: {
@@ -158,6 +158,12 @@ def osd_up_count(stat_json: str) -> int:
     return int(data.get("num_up_osds", 0)) if isinstance(data, dict) else 0
 
 
+def short_tail(path: Path, lines: int = 12) -> str:
+    """The last non-blank lines of a daemon log (Ceph daemons double their newlines on stderr)."""
+    kept = [line for line in log_tail(path, lines * 3).splitlines() if line.strip()]
+    return "\n".join(kept[-lines:]) or "(log is empty)"
+
+
 def stop_process_group(proc: subprocess.Popen[bytes], grace_s: float) -> None:
     """SIGTERM the process group of `proc`, wait up to `grace_s`, then SIGKILL it."""
     if proc.poll() is not None:
@@ -180,6 +186,12 @@ class RGWLauncher(ServerLauncher):
     default_credentials = Credentials("GAUNTLETRGWMAIN0001", "gauntlet-rgw-main-secret-0001")
     default_alt_credentials = Credentials("GAUNTLETRGWALT00002", "gauntlet-rgw-alt-secret-0002")
     supports_alt_user = True
+
+    # Set by start_processes.
+    _bin: dict[str, str]
+    _deadline: float
+    _fsid: str
+    _proc_logs: dict[int, Path]
 
     # ------------------------------------------------------------------ helpers
 
@@ -256,15 +268,33 @@ class RGWLauncher(ServerLauncher):
         self._tool("ceph-osd", "-i", OSD_ID, "--mkfs", "--osd-uuid", osd_uuid, "--no-mon-config",
                    log_name="ceph-osd-mkfs", timeout=self._remaining())
 
+    def _dead_daemon(self, waiting_for: str) -> LaunchFailed | None:
+        dead = self.exited()
+        if dead is None:
+            return None
+        return LaunchFailed(
+            f"target '{self.name}': {Path(str(dead.args[0])).name} exited with code {dead.returncode} "
+            f"before {waiting_for}; log tail:\n{short_tail(self._log_of(dead))}"
+        )
+
+    def _wait_mon(self, mon_port: int) -> None:
+        """Wait until the monitor listens (cheaper than the `ceph` CLI and quick to notice a crash)."""
+        while not port_in_use(mon_port):
+            failure = self._dead_daemon("the Ceph monitor listened")
+            if failure:
+                raise failure
+            if time.monotonic() > self._deadline:
+                raise LaunchFailed(
+                    f"target '{self.name}': the Ceph monitor did not listen on {LOOPBACK}:{mon_port} within "
+                    f"{self.config.startup_timeout_s:.0f}s; log tail:\n{short_tail(self.log_dir / 'ceph-mon.log')}"
+                )
+            time.sleep(0.05)
+
     def _wait_osd_up(self) -> None:
         while True:
-            dead = self.exited()
-            if dead is not None:
-                raise LaunchFailed(
-                    f"target '{self.name}': {Path(str(dead.args[0])).name} exited with code "
-                    f"{dead.returncode} before the Ceph OSD came up; log tail:\n"
-                    f"{log_tail(self._log_of(dead))}"
-                )
+            failure = self._dead_daemon("the Ceph OSD came up")
+            if failure:
+                raise failure
             stat = self._ceph("osd", "stat", "-f", "json", log_name="ceph-osd-stat", timeout=10)
             if osd_up_count(stat) >= 1:
                 return
@@ -272,7 +302,7 @@ class RGWLauncher(ServerLauncher):
                 raise LaunchFailed(
                     f"target '{self.name}': the Ceph OSD was not up within "
                     f"{self.config.startup_timeout_s:.0f}s (osd stat: {stat.strip()}); log tail:\n"
-                    f"{log_tail(self.log_dir / 'ceph-osd.log')}"
+                    f"{short_tail(self.log_dir / 'ceph-osd.log')}"
                 )
             time.sleep(0.2)
 
@@ -288,16 +318,19 @@ class RGWLauncher(ServerLauncher):
     def start_processes(self, port: int) -> None:
         self._bin = {tool: self.find_binary(tool) for tool in TOOLS}
         self._deadline = time.monotonic() + self.config.startup_timeout_s
-        self._proc_logs: dict[int, Path] = {}
+        self._proc_logs = {}
         self._fsid = str(uuid.uuid4())
         mon_port = free_port()
+        while mon_port == port:
+            mon_port = free_port()
         self._write_conf(mon_port, port)
         osd_uuid = str(uuid.uuid4())
         with ThreadPoolExecutor(max_workers=1) as pool:
             osd_mkfs = pool.submit(self._mkfs_osd, osd_uuid)
             self._make_mon(mon_port)
             self._spawn_daemon("ceph-mon", "-i", MON_ID)
-            self._ceph("osd", "new", osd_uuid, OSD_ID, log_name="ceph-osd-new", timeout=self._remaining())
+            self._wait_mon(mon_port)
+            self._ceph("osd", "new", osd_uuid, OSD_ID, log_name="ceph-osd-new", timeout=min(30, self._remaining()))
             osd_mkfs.result()
         self._spawn_daemon("ceph-osd", "-i", OSD_ID)
         self._wait_osd_up()

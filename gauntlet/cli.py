@@ -1,0 +1,150 @@
+"""The `gauntlet` command: list and check targets, serve a local server, sweep leftovers.
+
+    gauntlet targets                  list targets.yaml
+    gauntlet targets --check NAME     is it reachable, do the credentials work?
+    gauntlet serve NAME               start a local server and print its environment until Ctrl-C
+    gauntlet cleanup --target NAME --run-id ID
+                                      delete the buckets a crashed run left behind (only that run's)
+
+Compatibility runs go through pytest (`tox -e compat -- --target NAME`).
+Every error is one line on stderr with a distinct exit code (gauntlet.errors.ExitCode).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from gauntlet import masking
+from gauntlet.errors import ExitCode, GauntletError, UnknownTarget
+from gauntlet.fleet import Fleet
+from gauntlet.naming import is_run_id
+from gauntlet.targets import FEATURES, TargetsFile, load_targets
+
+
+def _cmd_targets(args: argparse.Namespace) -> int:
+    targets_file = load_targets(args.file)
+    if args.check:
+        return _check(targets_file, args.check)
+    width = max(len(n) for n in targets_file.targets)
+    for name, target in targets_file.targets.items():
+        where = f"launch {target.launch.server}" if target.launch else target.endpoint
+        absent = [f for f in FEATURES if target.features.get(f) is False]
+        line = f"{name:<{width}}  {where}  region={target.region}"
+        if absent:
+            line += f"  absent: {', '.join(absent)}"
+        print(line)
+        if target.description:
+            print(f"{'':<{width}}  {target.description}")
+        if args.verbose and target.start_hint:
+            print(f"{'':<{width}}  start: {target.start_hint}")
+    return 0
+
+
+def _check(targets_file: TargetsFile, names: str) -> int:
+    run_dir = Path(tempfile.mkdtemp(prefix="s3gauntlet-check-"))
+    for target in targets_file.select(names):
+        fleet = Fleet(targets_file, run_dir)
+        try:
+            live = fleet.start([target])[target.name]
+            print(f"{target.name}: reachable at {live.endpoint}, credentials accepted, "
+                  f"server {live.server or 'remote'} {live.version}")
+        finally:
+            fleet.stop()
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    targets_file = load_targets(args.file)
+    target = targets_file.get(args.name)
+    if target.launch is None:
+        raise UnknownTarget(f"target '{args.name}' is a remote endpoint ({target.endpoint}); serve starts local "
+                            f"servers only (launch: targets)")
+    run_dir = Path(args.run_dir or tempfile.mkdtemp(prefix="s3gauntlet-serve-"))
+    fleet = Fleet(targets_file, run_dir)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        live = fleet.start([target])[target.name]
+        env = {
+            "AWS_ENDPOINT_URL": live.endpoint,
+            "AWS_ACCESS_KEY_ID": live.credentials.access_key,
+            "AWS_SECRET_ACCESS_KEY": live.credentials.secret_key,
+            "AWS_REGION": live.region,
+            "AWS_DEFAULT_REGION": live.region,
+        }
+        if isinstance(live.verify, str):
+            env["AWS_CA_BUNDLE"] = live.verify
+        # These are the throwaway keys of a server that lives as long as this command.
+        print(f"# {target.name}: {live.server} {live.version} at {live.endpoint} (logs: {run_dir}); Ctrl-C stops it")
+        for key, value in env.items():
+            print(f"export {key}={shlex.quote(value)}")
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            dead = live.dead_process()
+            if dead is not None:
+                print(f"s3gauntlet: target '{target.name}': server process {dead} exited (log: {live.log_path})",
+                      file=sys.stderr)
+                return int(ExitCode.TARGET_DIED)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fleet.stop()
+    return 0
+
+
+def _cmd_cleanup(args: argparse.Namespace) -> int:
+    from gauntlet.cleanup import sweep_run
+
+    if not is_run_id(args.run_id):
+        raise GauntletError(f"'{args.run_id}' is not a run id (expected YYYYMMDD-HHMMSS-xxxx)")
+    targets_file = load_targets(args.file)
+    for target in targets_file.select(args.target):
+        if target.launch is not None:
+            print(f"{target.name}: launched servers start empty each run; nothing to sweep")
+            continue
+        fleet = Fleet(targets_file, Path(tempfile.mkdtemp(prefix="s3gauntlet-cleanup-")))
+        live = fleet.start([target])[target.name]
+        removed = sweep_run(live.client(checksum_mode="when_required"), args.run_id)
+        print(f"{target.name}: removed {len(removed)} bucket(s) of run {args.run_id}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gauntlet", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--file", help="targets file (default: targets.yaml of the project, or $GAUNTLET_TARGETS)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    targets = sub.add_parser("targets", help="list targets, or check one")
+    targets.add_argument("--check", metavar="NAME[,NAME]", help="check reachability and credentials")
+    targets.add_argument("-v", "--verbose", action="store_true", help="also show how to start each server")
+    targets.set_defaults(func=_cmd_targets)
+    serve = sub.add_parser("serve", help="start a local server and print its environment until Ctrl-C")
+    serve.add_argument("name")
+    serve.add_argument("--run-dir", help="where the server's logs go (default: a temp dir)")
+    serve.set_defaults(func=_cmd_serve)
+    cleanup = sub.add_parser("cleanup", help="delete buckets a crashed run left on a target")
+    cleanup.add_argument("--target", required=True)
+    cleanup.add_argument("--run-id", required=True)
+    cleanup.set_defaults(func=_cmd_cleanup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except GauntletError as error:
+        print(masking.mask(error.line), file=sys.stderr)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
