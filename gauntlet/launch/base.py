@@ -215,6 +215,32 @@ class ServerLauncher:
             )
         return done.stdout
 
+    def make_tls_files(self) -> tuple[Path, Path]:
+        """A throwaway CA and a server certificate for 127.0.0.1/localhost (trustme).
+
+        Sets the endpoint scheme to https and `ca_bundle` to the CA the target trusts;
+        returns (certificate chain path, private key path) for the server's flags.
+        """
+        try:
+            import trustme
+        except ImportError:
+            raise BinaryMissing(
+                f"target '{self.name}': TLS launch needs the Python package trustme; install it with: "
+                f"pip install trustme"
+            ) from None
+        ca = trustme.CA(organization_name="s3gauntlet throwaway CA")
+        cert = ca.issue_cert(LOOPBACK, "localhost")
+        tls_dir = self.log_dir / "tls"
+        tls_dir.mkdir(parents=True, exist_ok=True)
+        ca_path, cert_path, key_path = tls_dir / "ca.pem", tls_dir / "server.pem", tls_dir / "server.key"
+        ca.cert_pem.write_to_path(str(ca_path))
+        cert_path.write_bytes(b"".join(blob.bytes() for blob in cert.cert_chain_pems))
+        cert.private_key_pem.write_to_path(str(key_path))
+        key_path.chmod(0o600)
+        self.ca_bundle = str(ca_path)
+        self.scheme = "https"
+        return cert_path, key_path
+
     def port(self) -> int:
         """The configured port (checked free) or a fresh free one."""
         if self.config.port:

@@ -32,6 +32,9 @@ class RcloneLauncher(ServerLauncher):
             rclone, "serve", "s3", str(root), "--addr", f"{LOOPBACK}:{port}",
             "--cache-dir", str(self.data_dir / "cache"), "--log-level", "INFO",
         ]
+        if self.config.tls:
+            cert, key = self.make_tls_files()
+            argv += ["--cert", str(cert), "--key", str(key)]
         self.spawn(argv, "rclone", env=env)
 
     def read_version(self) -> str:

@@ -51,6 +51,9 @@ class SeaweedFSLauncher(ServerLauncher):
             "-s3.port.iceberg=0", "-s3.port.lance=0",
         ]
         argv += [f"-{flag}={free_port()}" for flag in _PORT_FLAGS]
+        if self.config.tls:
+            cert, key = self.make_tls_files()
+            argv += [f"-s3.cert.file={cert}", f"-s3.key.file={key}"]
         (self.data_dir / "data").mkdir()
         self.spawn(argv, "weed")
 
