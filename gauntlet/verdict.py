@@ -120,11 +120,11 @@ def classify(exc: BaseException | None, phase: str, skip_reason: str | None = No
         if is_not_implemented(status, code):
             return Verdict(Outcome.UNSUPPORTED, masking.mask(f"{where}{op}: server answered {status} {code}"),
                            status, code)
-        text = f"{op}: server answered {status} {code}: {message}".strip().rstrip(":")
+        answer = f"server answered {status} {code}" + (f": {message}" if message else "")
         if phase != "call":
-            return Verdict(Outcome.ERROR, masking.mask(f"{where}{text}"), status, code)
+            return Verdict(Outcome.ERROR, masking.mask(f"{where}{op}: {answer}"), status, code)
         return Verdict(
-            Outcome.FAIL, masking.mask(_first_lines(f"S3 requires {op} to succeed here; {text}")), status, code
+            Outcome.FAIL, masking.mask(_first_lines(f"S3 requires {op} to succeed here; {answer}")), status, code
         )
     if isinstance(exc, TargetDown):
         return Verdict(Outcome.ERROR, masking.mask(str(exc)))

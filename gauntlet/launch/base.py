@@ -205,7 +205,7 @@ class ServerLauncher:
                 f"target '{self.name}': '{Path(argv[0]).name}' did not finish in {timeout:.0f}s"
             ) from None
         with open(log_path, "a", encoding="utf-8") as log:
-            log.write(f"$ {' '.join(argv)}\n{done.stdout}{done.stderr}\n")
+            log.write(masking.mask(f"$ {' '.join(argv)}\n{done.stdout}{done.stderr}\n"))
         if done.returncode != 0:
             output = (done.stderr or done.stdout).strip().splitlines()
             tail = masking.mask(output[-1]) if output else "(no output)"

@@ -1,0 +1,108 @@
+"""Helpers for the listing and DeleteObjects cases (suites/test_listing.py).
+
+- `private_client`: a boto3 client of the case's own (not the shared, cached one),
+  so event hooks registered on it can't leak into other cases.
+- `content_md5_delete_client`: DeleteObjects sent the way S3 documented it for
+  years (Content-MD5, no flexible checksum). botocore >= 1.36 sends a CRC32
+  (`x-amz-checksum-crc32` + `x-amz-sdk-checksum-algorithm`) instead, in both
+  checksum modes, because DeleteObjects is marked `requestChecksumRequired`.
+  Cases about DeleteObjects *semantics* use this client, so a server's checksum
+  handling shows up only in the case that is about it.
+- `captured_bodies`: the raw XML a server sent for an operation (to see what was
+  on the wire, before botocore decodes anything).
+- `list_page`, `put_keys`: ListObjects v1/v2 behind one call shape; setup puts.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import itertools
+import random
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from gauntlet.clients import make_client
+from gauntlet.fleet import LiveTarget
+
+_hook_ids = itertools.count(1)
+_CHECKSUM_HEADERS = ("x-amz-sdk-checksum-algorithm", "x-amz-checksum-")
+
+
+def private_client(target: LiveTarget, checksum_mode: str = "when_required") -> Any:
+    """A new, uncached client for `target` (hooks registered on it stay in the case)."""
+    return make_client(target.endpoint, target.credentials, region=target.region, verify=target.verify,
+                       addressing=target.addressing, checksum_mode=checksum_mode, cached=False)
+
+
+def _content_md5_instead_of_checksum(request: Any, **_: Any) -> None:
+    """before-sign hook: replace botocore's flexible checksum by a Content-MD5 of the body."""
+    body = request.body or b""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    for name in list(request.headers.keys()):
+        if name.lower().startswith(_CHECKSUM_HEADERS):
+            del request.headers[name]
+    request.headers["Content-MD5"] = base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode()
+
+
+def content_md5_delete_client(target: LiveTarget) -> Any:
+    """A private client whose DeleteObjects requests carry Content-MD5 and no x-amz-checksum-* header."""
+    client = private_client(target, "when_required")
+    client.meta.events.register("before-sign.s3.DeleteObjects", _content_md5_instead_of_checksum,
+                                unique_id="s3g-content-md5-delete-objects")
+    return client
+
+
+@contextlib.contextmanager
+def captured_bodies(client: Any, operation: str) -> Iterator[list[bytes]]:
+    """Collect the raw response bodies of `operation` (e.g. "ListObjectsV2") made inside the block."""
+    bodies: list[bytes] = []
+
+    def keep(http_response: Any, **_: Any) -> None:
+        bodies.append(http_response.content)
+
+    unique_id = f"s3g-capture-{next(_hook_ids)}"
+    event = f"after-call.s3.{operation}"
+    client.meta.events.register(event, keep, unique_id=unique_id)
+    try:
+        yield bodies
+    finally:
+        client.meta.events.unregister(event, unique_id=unique_id)
+
+
+def xml_texts(body: bytes, path: Iterable[str]) -> list[str]:
+    """Texts of elements at `path` (local names, namespaces ignored), e.g. ("Contents", "Key")."""
+    root = ET.fromstring(body)
+    nodes = [root]
+    for name in path:
+        nodes = [child for node in nodes for child in node if child.tag.rsplit("}", 1)[-1] == name]
+    return [node.text or "" for node in nodes]
+
+
+def list_page(client: Any, api: str, bucket: str, **params: Any) -> dict[str, Any]:
+    """One ListObjects (api "v1") or ListObjectsV2 (api "v2") call."""
+    if api == "v1":
+        return client.list_objects(Bucket=bucket, **params)
+    return client.list_objects_v2(Bucket=bucket, **params)
+
+
+def keys_of(page: dict[str, Any]) -> list[str]:
+    return [item["Key"] for item in page.get("Contents") or []]
+
+
+def prefixes_of(page: dict[str, Any]) -> list[str]:
+    return [item["Prefix"] for item in page.get("CommonPrefixes") or []]
+
+
+def put_keys(client: Any, bucket: str, keys: Iterable[str], body: bytes = b"") -> None:
+    """PutObject for every key, one after the other in a fixed scrambled order (never sorted, never
+    random), so a server that lists in insertion order is caught the same way on every run."""
+    keys = sorted(keys)
+    random.Random(len(keys)).shuffle(keys)
+    if keys == sorted(keys):
+        keys.reverse()
+    for key in keys:
+        client.put_object(Bucket=bucket, Key=key, Body=body)

@@ -1,0 +1,127 @@
+"""Helpers shared by the authentication suites (suites/test_sigv4.py, suites/test_presign.py).
+
+- reading an S3 XML error body (its <Message>) from a raw `requests` response;
+- checking that a rejected write stored nothing;
+- building a browser POST form (a POST policy signed with SigV4) by hand, so a case
+  can sign a policy boto3 won't produce (already expired, a field left out).
+
+The POST policy rules are those of "Authenticating Requests in Browser-Based Uploads
+Using POST (AWS Signature Version 4)" and "Creating a POST Policy" (Amazon S3 API
+Reference): the policy is a JSON document, base64-encoded; the signature is
+HMAC-SHA256 of that base64 text with the SigV4 signing key of the credential scope.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import requests
+
+from gauntlet import sigv4
+from gauntlet.checks import expect_true
+from gauntlet.targets import Credentials
+
+
+def xml_field(response: requests.Response, name: str) -> str | None:
+    """The text of the first <name> element of an XML body (raw; no entity decoding needed for checks)."""
+    text = response.text if response.content else ""
+    start = text.find(f"<{name}>")
+    if start < 0:
+        return None
+    end = text.find(f"</{name}>", start)
+    return text[start + len(name) + 2 : end] if end > start else None
+
+
+def error_message(response: requests.Response) -> str:
+    """The <Message> of an S3 XML error body ('' when there is none)."""
+    return xml_field(response, "Message") or ""
+
+
+def expect_message_contains(response: requests.Response, needle: str, rule: str) -> None:
+    """The error body's <Message> must contain `needle` (case-insensitive)."""
+    message = error_message(response)
+    expect_true(
+        needle.lower() in message.lower(), rule,
+        f"S3 answers with the message {needle!r}; server's message was {message!r}",
+    )
+
+
+def list_keys(s3: Any, bucket: str, prefix: str = "") -> list[str]:
+    """Every key in `bucket` (ListObjectsV2, all pages)."""
+    keys: list[str] = []
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+    while True:
+        page = s3.list_objects_v2(**kwargs)
+        keys.extend(obj["Key"] for obj in page.get("Contents", []))
+        if not page.get("IsTruncated"):
+            return keys
+        kwargs["ContinuationToken"] = page["NextContinuationToken"]
+
+
+def expect_not_stored(s3: Any, bucket: str, key: str, rule: str) -> None:
+    """A rejected write must leave no object behind."""
+    keys = list_keys(s3, bucket)
+    expect_true(key not in keys, rule,
+                f"S3 stores nothing when it rejects the request; the server stored {key!r} anyway")
+
+
+# --------------------------------------------------------------------------- browser POST uploads
+
+
+def post_form(
+    credentials: Credentials,
+    region: str,
+    bucket: str,
+    key: str,
+    *,
+    conditions: list[Any] | None = None,
+    fields: dict[str, str] | None = None,
+    expiration: datetime | None = None,
+    now: datetime | None = None,
+    key_condition: bool = True,
+) -> dict[str, str]:
+    """The form fields of a SigV4 POST upload whose policy we build and sign ourselves.
+
+    The policy names the bucket, the key (unless `key_condition` is False), every
+    `fields` entry (as an exact match), the x-amz-algorithm/credential/date fields and
+    `conditions`; it expires at `expiration` (default: in an hour). Returns the form
+    fields to post before the file: key, policy, x-amz-* and `fields`.
+    """
+    now = now or datetime.now(timezone.utc)
+    expiration = expiration or now + timedelta(hours=1)
+    stamp = sigv4.amz_date(now)
+    scope = sigv4.credential_scope(stamp, region)
+    credential = f"{credentials.access_key}/{scope}"
+    form: dict[str, str] = {"key": key, **(fields or {})}
+    auth = {"x-amz-algorithm": sigv4.ALGORITHM, "x-amz-credential": credential, "x-amz-date": stamp}
+    if credentials.session_token:
+        auth["x-amz-security-token"] = credentials.session_token
+    policy_conditions: list[Any] = [{"bucket": bucket}]
+    if key_condition:
+        policy_conditions.append({"key": key})
+    policy_conditions += [{name: value} for name, value in (fields or {}).items()]
+    policy_conditions += [{name: value} for name, value in auth.items()]
+    policy_conditions += conditions or []
+    policy = {
+        "expiration": expiration.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "conditions": policy_conditions,
+    }
+    encoded = base64.b64encode(json.dumps(policy).encode()).decode()
+    signing_key = sigv4.signing_key(credentials.secret_key, stamp[:8], region, "s3")
+    signature = hmac.new(signing_key, encoded.encode(), hashlib.sha256).hexdigest()
+    form.update(auth)
+    form["policy"] = encoded
+    form["x-amz-signature"] = signature
+    return form
+
+
+def post_upload(session: requests.Session, url: str, form: dict[str, str], content: bytes,
+                filename: str = "upload.bin", timeout: float = 30) -> requests.Response:
+    """multipart/form-data POST of `form` then the file (S3 requires the file field last)."""
+    return session.post(url, data=form, files={"file": (filename, content, "application/octet-stream")},
+                        timeout=timeout, allow_redirects=False)

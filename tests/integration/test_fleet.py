@@ -1,0 +1,63 @@
+"""Every suite against every local server, compared with the pinned verdicts.
+
+For each target with pins under tests/expectations/<target>/, the suites run once
+in a child pytest (as `tox -e compat -- --target <target>` would), and every
+case's verdict must equal its pin. A verdict that changes fails here with the
+server's message, so a harness change that softens or breaks a case is caught.
+Re-pin deliberately with `python -m tests.expect --target <target>`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from gauntlet.results import read_rows
+from tests import expect
+from tests.integration.conftest import require_server, run_pytest
+
+pytestmark = pytest.mark.integration
+
+PINNED = sorted(p.name for p in expect.EXPECTATIONS.iterdir() if p.is_dir()) if expect.EXPECTATIONS.is_dir() else []
+
+
+@pytest.mark.parametrize("target", PINNED)
+def test_verdicts_match_pins(target: str, tmp_path: Path) -> None:
+    require_server(target)
+    run_dir = tmp_path / "run"
+    suites = sorted(expect.load(target))
+    done = run_pytest([*(f"suites/{s}.py" for s in suites), "--target", target, "--run-dir", str(run_dir),
+                       "-n", "2", "-q", "--no-header", "-rN"], timeout=900)
+    assert done.returncode in (0, 1), f"run failed to complete (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    rows = read_rows(run_dir / "results.jsonl")
+    problems = expect.compare(target, rows, set(suites))
+    assert not problems, f"{len(problems)} verdict(s) differ from tests/expectations/{target}/:\n" + "\n".join(problems)
+
+    # the run's own record: meta.json names the server version, junit.xml exists
+    meta = json.loads((run_dir / "meta.json").read_text())
+    assert meta["targets"][0]["name"] == target and meta["targets"][0]["version"] not in ("", "unknown")
+    assert (run_dir / "junit.xml").is_file()
+    assert not meta["leftover_buckets"], meta["leftover_buckets"]
+
+    # no secret in anything the harness wrote
+    secrets = _secrets_of(target, done.stdout)
+    for path in [run_dir / "results.jsonl", run_dir / "meta.json", run_dir / "junit.xml"]:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for secret in secrets:
+            assert secret not in text, f"a secret of {target} appears in {path.name}"
+
+
+def _secrets_of(target: str, output: str) -> list[str]:
+    from gauntlet.launch import launcher_class
+    from gauntlet.targets import load_targets
+
+    spec = load_targets(environ={}).get(target)
+    assert spec.launch is not None
+    cls = launcher_class(spec.launch.server)
+    secrets = [cls.default_credentials.secret_key]
+    if cls.default_alt_credentials:
+        secrets.append(cls.default_alt_credentials.secret_key)
+    return [s for s in secrets if len(s) >= 8 and not re.fullmatch(r"[A-Z0-9]+", s)]

@@ -1,0 +1,134 @@
+"""Bucket naming, cleanup's refusal to touch foreign buckets, result rows, masking, verdicts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import botocore.exceptions
+import pytest
+
+from gauntlet import masking
+from gauntlet.cleanup import ForeignBucket, delete_bucket, sweep_run
+from gauntlet.naming import belongs_to_run, bucket_prefix, is_run_id, new_bucket_name, new_run_id
+from gauntlet.results import ROW_FIELDS, ResultWriter, make_row, read_rows
+from gauntlet.verdict import Outcome, S3Mismatch, TargetDown, Verdict, classify, combine
+
+
+def test_run_id_and_bucket_names_are_valid_s3_names() -> None:
+    run_id = new_run_id()
+    assert is_run_id(run_id)
+    for _ in range(50):
+        name = new_bucket_name(run_id, "gw1")
+        assert 3 <= len(name) <= 63 and name == name.lower()
+        assert name.startswith(bucket_prefix(run_id)) and belongs_to_run(name, run_id)
+
+
+def test_foreign_buckets_are_not_ours() -> None:
+    run_id = new_run_id()
+    other = new_run_id()
+    assert not belongs_to_run("production-data", run_id)
+    assert not belongs_to_run(new_bucket_name(other), run_id)
+    assert not belongs_to_run(f"x{bucket_prefix(run_id)}1", run_id)
+    assert not belongs_to_run(bucket_prefix(run_id) + "1", "")  # no run id, no deletion
+
+
+class RecordingClient:
+    """Records calls; any call at all on a foreign bucket is a test failure."""
+
+    def __init__(self, buckets: list[str]) -> None:
+        self.buckets = buckets
+        self.calls: list[tuple[str, dict]] = []
+
+    def __getattr__(self, name: str):
+        def call(**kwargs):
+            self.calls.append((name, kwargs))
+            if name == "list_buckets":
+                return {"Buckets": [{"Name": b} for b in self.buckets]}
+            raise AssertionError(f"unexpected call {name}({kwargs})")
+        return call
+
+
+def test_cleanup_refuses_a_foreign_bucket_without_calling_the_server() -> None:
+    client = RecordingClient([])
+    with pytest.raises(ForeignBucket):
+        delete_bucket(client, "production-data", new_run_id())
+    assert client.calls == []
+
+
+def test_sweep_only_selects_the_runs_buckets() -> None:
+    run_id = new_run_id()
+    client = RecordingClient(["production-data", new_bucket_name(new_run_id()), "s3g-notarun"])
+    assert sweep_run(client, run_id) == []
+    assert [c[0] for c in client.calls] == ["list_buckets"]
+
+
+def test_result_rows_have_the_agreed_fields_and_are_masked(tmp_path: Path) -> None:
+    masking.register("SuperSecretValue123")
+    writer = ResultWriter(tmp_path / "results.jsonl")
+    writer.write(make_row("r1", "t", "objects", "test_objects.py::test_x", "fail", 0.5, 400, "BadDigest",
+                          "server echoed SuperSecretValue123 and Signature=" + "ab" * 32))
+    writer.close()
+    rows = read_rows(tmp_path / "results.jsonl")
+    assert list(rows[0]) == list(ROW_FIELDS)
+    text = (tmp_path / "results.jsonl").read_text()
+    assert "SuperSecretValue123" not in text and "ab" * 32 not in text
+    assert json.loads(text)["message"].startswith("server echoed ***")
+
+
+def test_torn_last_line_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "results.jsonl"
+    path.write_text(json.dumps(make_row("r", "t", "a", "c", "pass", 0)) + "\n{\"run_id\": \"r\", \"tar")
+    assert len(read_rows(path)) == 1
+
+
+def client_error(status: int, code: str) -> botocore.exceptions.ClientError:
+    response = {"Error": {"Code": code, "Message": "msg"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    return botocore.exceptions.ClientError(response, "GetObject")
+
+
+@pytest.mark.parametrize(
+    ("exc", "phase", "outcome"),
+    [
+        (None, "call", Outcome.PASS),
+        (S3Mismatch("GetObject: S3 requires 404; server answered 200", 200), "call", Outcome.FAIL),
+        (AssertionError("x"), "call", Outcome.FAIL),
+        (client_error(501, "NotImplemented"), "call", Outcome.UNSUPPORTED),
+        (client_error(400, "NotImplemented"), "setup", Outcome.UNSUPPORTED),
+        (client_error(400, "InvalidArgument"), "call", Outcome.FAIL),
+        (client_error(500, "InternalError"), "setup", Outcome.ERROR),
+        (botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:1"), "call", Outcome.ERROR),
+        (TargetDown("server died"), "setup", Outcome.ERROR),
+        (KeyError("harness bug"), "call", Outcome.ERROR),
+    ],
+)
+def test_classify(exc: BaseException | None, phase: str, outcome: Outcome) -> None:
+    assert classify(exc, phase).outcome is outcome
+
+
+def test_classify_fail_message_says_what_s3_requires() -> None:
+    verdict = classify(client_error(400, "InvalidArgument"), "call")
+    assert verdict.message.startswith("S3 requires GetObject to succeed here; server answered 400 InvalidArgument")
+    assert (verdict.http_status, verdict.error_code) == (400, "InvalidArgument")
+
+
+def test_unsupported_only_from_skip_reason() -> None:
+    verdict = classify(None, "setup", "unsupported: target 'x' declares feature 'versioning' absent")
+    assert verdict.outcome is Outcome.UNSUPPORTED and verdict.message.startswith("target 'x'")
+
+
+def test_combine_prefers_setup_then_call() -> None:
+    ok = Verdict(Outcome.PASS)
+    assert combine({"setup": Verdict(Outcome.ERROR, "boom"), "teardown": ok}).outcome is Outcome.ERROR
+    assert combine({"setup": ok, "call": Verdict(Outcome.FAIL, "f"), "teardown": ok}).outcome is Outcome.FAIL
+    assert combine({"setup": ok, "call": ok, "teardown": Verdict(Outcome.FAIL, "t")}).outcome is Outcome.ERROR
+    assert combine({"setup": ok, "call": ok, "teardown": ok}).outcome is Outcome.PASS
+
+
+def test_masking_patterns() -> None:
+    masking.register("AKIDEXAMPLE1234", "wJalrXUtnFEMI/K7MDENG")
+    text = ("AKIDEXAMPLE1234 wJalrXUtnFEMI/K7MDENG X-Amz-Signature=" + "0f" * 32
+            + "&X-Amz-Security-Token=tok%2Fen aws_secret_access_key = abc")
+    masked = masking.mask(text)
+    for secret in ("AKIDEXAMPLE1234", "wJalrXUtnFEMI/K7MDENG", "0f" * 32, "tok%2Fen", "= abc"):
+        assert secret not in masked

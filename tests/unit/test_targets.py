@@ -1,0 +1,180 @@
+"""targets.yaml loading: every bad input gets one line naming file, line, target and key."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gauntlet.errors import ConfigError, CredentialMissing, ExitCode, UnknownTarget
+from gauntlet.targets import load_targets
+
+GOOD = """
+defaults:
+  region: us-east-1
+targets:
+  local:
+    launch: {server: rclone}
+  remote:
+    endpoint: https://s3.example.com
+    credentials: {access_key_env: EX_AK, secret_key_env: EX_SK}
+    alt_credentials: {access_key_env: EX_ALT_AK, secret_key_env: EX_ALT_SK}
+    features: {versioning: false}
+    tags: {vendor: example, version: 1.2}
+  templated:
+    endpoint: https://${ACCOUNT}.example.com
+    credentials: {access_key_env: EX_AK, secret_key_env: EX_SK}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "targets.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path: Path, text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        load_targets(write(tmp_path, text), environ={})
+    return info.value
+
+
+def test_project_targets_file_is_valid() -> None:
+    targets = load_targets(environ={})
+    assert targets.names()[0] == "seaweedfs"
+    for name in ("seaweedfs", "rgw", "juicefs", "rclone", "moto", "moto-auth", "s3rver",
+                 "minio", "rustfs", "garage", "versitygw", "ferrox", "r2", "aws"):
+        assert name in targets.targets
+    for target in targets.targets.values():
+        if target.launch is None:
+            assert target.credentials is not None and target.credentials.env, target.name
+
+
+def test_good_file_parses(tmp_path: Path) -> None:
+    targets = load_targets(write(tmp_path, GOOD), environ={"EX_AK": "AKIAEXAMPLE", "EX_SK": "secret-value"})
+    remote = targets.get("remote")
+    assert remote.features == {"versioning": False}
+    assert not remote.has_feature("versioning") and remote.has_feature("multipart")
+    assert remote.tags == {"vendor": "example", "version": "1.2"}
+    creds, alt = targets.resolve_credentials(remote)
+    assert creds is not None and creds.secret_key == "secret-value"
+    assert alt is None  # alt env vars unset: no second user, not an error
+    assert "secret-value" not in repr(creds)
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "targets:\n  a:\n    endpoint: [unclosed\n")
+    assert "targets.yaml:" in str(error) and "YAML syntax error" in str(error)
+    assert error.exit_code is ExitCode.CONFIG_INVALID
+
+
+def test_unknown_key_names_line_target_and_key(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "targets:\n  a:\n    launch: rclone\n    regoin: x\n")
+    assert "targets.yaml:4:" in str(error)
+    assert "target 'a'" in str(error) and "'regoin'" in str(error)
+
+
+def test_wrong_type_is_named(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "targets:\n  a:\n    launch: rclone\n    region: [1, 2]\n")
+    assert "key 'region' must be a string" in str(error) and ":4:" in str(error)
+
+
+def test_bool_is_not_a_port(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "targets:\n  a:\n    launch: {server: rclone, port: true}\n")
+    assert "'port' must be an integer" in str(error)
+
+
+def test_unknown_launch_server(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "targets:\n  a:\n    launch: {server: minio}\n")
+    assert "unknown launch server 'minio'" in str(error)
+
+
+def test_endpoint_or_launch_required(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "targets:\n  a:\n    region: x\n")
+    assert "needs 'endpoint' or 'launch'" in str(error)
+
+
+def test_literal_secret_refused_for_remote_endpoint(tmp_path: Path) -> None:
+    error = error_of(tmp_path, """
+        targets:
+          a:
+            endpoint: https://s3.example.com
+            credentials: {access_key: AK, secret_key: SK}
+        """)
+    assert "literal keys are only allowed" in str(error)
+
+
+def test_literal_secret_allowed_for_loopback(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+        targets:
+          a:
+            endpoint: http://127.0.0.1:9000
+            credentials: {access_key: AK, secret_key: SK}
+        """)
+    creds, _ = load_targets(path, environ={}).resolve_credentials(load_targets(path, environ={}).get("a"))
+    assert creds is not None and creds.access_key == "AK"
+
+
+def test_unknown_feature(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "targets:\n  a:\n    launch: rclone\n    features: {versionning: false}\n")
+    assert "unknown feature 'versionning'" in str(error) and ":4:" in str(error)
+
+
+def test_bad_addressing(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "targets:\n  a:\n    launch: rclone\n    addressing: vhost\n")
+    assert "addressing must be one of path, virtual" in str(error)
+
+
+def test_unknown_top_level_key(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "target:\n  a: {}\n")
+    assert "unknown top-level key 'target'" in str(error)
+
+
+def test_duplicate_key(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "targets:\n  a:\n    launch: rclone\n  a:\n    launch: moto\n")
+    assert "duplicate key 'a'" in str(error) and ":4" in str(error)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="targets file not found"):
+        load_targets(tmp_path / "nope.yaml", environ={})
+
+
+def test_unknown_target_lists_known(tmp_path: Path) -> None:
+    targets = load_targets(write(tmp_path, GOOD), environ={})
+    with pytest.raises(UnknownTarget) as info:
+        targets.select("local,nosuch")
+    assert "unknown target 'nosuch'" in str(info.value) and "local, remote" in str(info.value)
+    assert info.value.exit_code is ExitCode.UNKNOWN_TARGET
+
+
+def test_missing_env_var_is_named(tmp_path: Path) -> None:
+    targets = load_targets(write(tmp_path, GOOD), environ={"EX_AK": "x"})
+    with pytest.raises(CredentialMissing) as info:
+        targets.resolve_credentials(targets.get("remote"))
+    assert "EX_SK" in str(info.value) and "target 'remote'" in str(info.value)
+    assert info.value.exit_code is ExitCode.CREDENTIAL_MISSING
+
+
+def test_endpoint_template(tmp_path: Path) -> None:
+    targets = load_targets(write(tmp_path, GOOD), environ={"ACCOUNT": "acme"})
+    assert targets.resolve_endpoint(targets.get("templated")) == "https://acme.example.com"
+    targets = load_targets(write(tmp_path, GOOD), environ={})
+    with pytest.raises(CredentialMissing, match="ACCOUNT"):
+        targets.resolve_endpoint(targets.get("templated"))
+
+
+def test_local_override_and_env_file(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+    write(tmp_path, "targets:\n  remote:\n    region: eu-west-1\n", name="targets.local.yaml")
+    (tmp_path / ".gauntlet.env").write_text("EX_AK=from-file\nexport EX_SK='quoted'\n", encoding="utf-8")
+    targets = load_targets(path, environ={})
+    remote = targets.get("remote")
+    assert remote.region == "eu-west-1" and remote.endpoint == "https://s3.example.com"
+    creds, _ = targets.resolve_credentials(remote)
+    assert creds is not None and (creds.access_key, creds.secret_key) == ("from-file", "quoted")
+
+
+def test_default_selection_is_seaweedfs() -> None:
+    assert [t.name for t in load_targets(environ={}).select(None)] == ["seaweedfs"]
