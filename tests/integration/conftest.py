@@ -42,7 +42,8 @@ def run_pytest(args: list[str], env: dict[str, str] | None = None, timeout: floa
                           cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
 
 
-def run_cli(args: list[str], env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(args: list[str], env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run([sys.executable, "-m", "gauntlet.cli", *args], cwd=ROOT, env=full_env,
                           capture_output=True, text=True, timeout=timeout)

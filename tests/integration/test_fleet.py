@@ -31,7 +31,9 @@ def test_verdicts_match_pins(target: str, tmp_path: Path) -> None:
     suites = sorted(expect.load(target))
     done = run_pytest([*(f"suites/{s}.py" for s in suites), "--target", target, "--run-dir", str(run_dir),
                        "-n", "2", "-q", "--no-header", "-rN"], timeout=900)
-    assert done.returncode in (0, 1), f"run failed to complete (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode in (0, 1), (
+        f"run failed to complete (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    )
     rows = read_rows(run_dir / "results.jsonl")
     problems = expect.compare(target, rows, set(suites))
     assert not problems, f"{len(problems)} verdict(s) differ from tests/expectations/{target}/:\n" + "\n".join(problems)
