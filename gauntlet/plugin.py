@@ -36,7 +36,7 @@ from gauntlet.meta import base_meta, iso_now, write_meta
 from gauntlet.naming import new_bucket_name, new_run_id
 from gauntlet.results import ResultWriter, make_row
 from gauntlet.targets import DEFAULT_TARGET, load_targets
-from gauntlet.verdict import Outcome, TargetDown, Verdict, classify, combine
+from gauntlet.verdict import Outcome, S3Mismatch, TargetDown, Verdict, classify, combine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUITES_DIR = PROJECT_ROOT / "suites"
@@ -196,6 +196,20 @@ def _install_signal_handlers() -> None:
     if hasattr(signal, "SIGTERM"):
         with contextlib.suppress(ValueError):  # not the main thread
             signal.signal(signal.SIGTERM, on_term)
+
+
+def _case_location(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    """`suites/test_x.py:123`, the line of the case that raised (not the helper's)."""
+    path = Path(str(item.path))
+    line = item.location[1] or 0
+    for entry in excinfo.traceback:
+        if Path(str(entry.path)) == path:
+            line = entry.lineno + 1
+    try:
+        shown = path.relative_to(PROJECT_ROOT)
+    except ValueError:
+        shown = path
+    return f"{shown}:{line}"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -360,6 +374,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # a server's NotImplemented is not a failure of the run
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: unsupported: {verdict.message}")
+    elif verdict.outcome is Outcome.FAIL and isinstance(exc, S3Mismatch) and call.excinfo is not None:
+        # the finding, where the case checks it: no traceback through the checks helpers
+        report.longrepr = f"{_case_location(item, call.excinfo)}: {verdict.message}"
     report.gauntlet = {
         "target": target,
         "case": case_name(item),
