@@ -9,6 +9,7 @@ hundreds of failed cases.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import threading
 from dataclasses import asdict, dataclass, field
@@ -153,10 +154,31 @@ class Fleet:
         self.targets_file = targets_file
         self.run_dir = run_dir
         self.launchers: dict[str, ServerLauncher] = {}
+        self.proxies: dict[str, Any] = {}
         self.live: dict[str, LiveTarget] = {}
         self._lock = threading.Lock()
 
-    def _start_one(self, target: Target) -> LiveTarget:
+    def _start_faulty(self, target: Target) -> LiveTarget:
+        """Start the wrapped target, then the fault proxy in front of it."""
+        from gauntlet.faults import start_proxy  # local import: only fault targets need the proxy
+
+        assert target.faults is not None
+        upstream = self._start_one(self.targets_file.get(target.faults.wraps), preflight_it=False)
+        proxy = start_proxy(upstream, target.faults.fault, self.run_dir / "servers" / target.name)
+        with self._lock:
+            self.proxies[target.name] = proxy
+        return dataclasses.replace(
+            upstream, name=target.name, endpoint=proxy.endpoint, verify=True,
+            server=f"{upstream.server or 'remote'}+fault", version=f"{upstream.version} fault={target.faults.fault}",
+            features={**upstream.features, **target.features}, tags={**upstream.tags, "fault": target.faults.fault},
+            pids=[*upstream.pids, *([proxy.pid] if proxy.pid else [])],
+        )
+
+    def _start_one(self, target: Target, preflight_it: bool = True) -> LiveTarget:
+        if target.faults is not None:
+            live = self._start_faulty(target)
+            preflight(live)
+            return live
         creds, alt = self.targets_file.resolve_credentials(target)
         if target.launch is not None:
             launcher = make_launcher(target.launch, self.run_dir, target.name, credentials=creds,
@@ -182,6 +204,8 @@ class Fleet:
                 virtual_host_domain=target.virtual_host_domain, kms_key_id=target.kms_key_id,
                 tags=dict(target.tags), version=target.tags.get("version", "unknown"),
             )
+        if not preflight_it:
+            return live
         server_header = preflight(live)
         if not live.launched and server_header and live.version == "unknown":
             live.version = server_header
@@ -217,7 +241,12 @@ class Fleet:
     def stop(self) -> None:
         with self._lock:
             launchers = list(self.launchers.values())
+            proxies = list(self.proxies.values())
             self.launchers.clear()
+            self.proxies.clear()
+        for proxy in proxies:
+            with contextlib.suppress(Exception):
+                proxy.stop()
         for launcher in launchers:
             with contextlib.suppress(Exception):
                 launcher.stop()

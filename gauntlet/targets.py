@@ -72,8 +72,10 @@ _TARGET_KEYS = {
     "checksum_mode": str,
     "kms_key_id": str,
     "start_hint": str,
+    "faults": dict,
 }
 _LAUNCH_KEYS = {"server": str, "port": int, "auth": bool, "tls": bool, "startup_timeout_s": (int, float)}
+_FAULTS_KEYS = {"wraps": str, "fault": str}
 _TLS_KEYS = {"verify": bool, "ca_bundle": str}
 _CRED_LITERAL = {"access_key", "secret_key", "session_token"}
 _CRED_ENV = {"access_key_env", "secret_key_env", "session_token_env"}
@@ -141,6 +143,14 @@ class LaunchConfig:
 
 
 @dataclass(frozen=True)
+class FaultsConfig:
+    """A fault-injecting proxy in front of another target (`faults: {wraps: NAME, fault: FAULT}`)."""
+
+    wraps: str
+    fault: str
+
+
+@dataclass(frozen=True)
 class Target:
     """One entry of targets.yaml, validated but not yet resolved (no env lookups)."""
 
@@ -160,6 +170,7 @@ class Target:
     checksum_mode: str = "when_supported"
     kms_key_id: str | None = None
     start_hint: str | None = None
+    faults: FaultsConfig | None = None
 
     def has_feature(self, feature: str) -> bool:
         """False only when the target declares the feature absent."""
@@ -323,8 +334,27 @@ def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path) -> Target:
             )
         launch = LaunchConfig(**{k: v for k, v in launch_raw.items() if v is not None})
 
+    faults: FaultsConfig | None = None
+    faults_raw = raw.get("faults")
+    if faults_raw is not None:
+        _check_keys(faults_raw, _FAULTS_KEYS, f"{what} faults", path, f"{what}: faults")
+        for key in ("wraps", "fault"):
+            if not faults_raw.get(key):
+                raise ConfigError(f"{path}:{_line(raw, 'faults')}: {what}: faults needs '{key}'")
+        from gauntlet.faults import FAULTS  # local import: the catalogue imports proxy code
+
+        if faults_raw["fault"] not in FAULTS:
+            raise ConfigError(
+                f"{path}:{_line(faults_raw, 'fault')}: {what}: unknown fault '{faults_raw['fault']}' "
+                f"(known: {', '.join(sorted(FAULTS))})"
+            )
+        if launch is not None or raw.get("endpoint"):
+            raise ConfigError(f"{path}:{_line(raw, 'faults')}: {what}: a faults target has no endpoint or launch "
+                              f"of its own; it wraps '{faults_raw['wraps']}'")
+        faults = FaultsConfig(wraps=faults_raw["wraps"], fault=faults_raw["fault"])
+
     endpoint = merged.get("endpoint")
-    if launch is None and not endpoint:
+    if launch is None and not endpoint and faults is None:
         raise ConfigError(f"{source}: {what}: needs 'endpoint' or 'launch'")
     if launch is not None and endpoint:
         raise ConfigError(f"{path}:{_line(raw, 'endpoint')}: {what}: give 'endpoint' or 'launch', not both")
@@ -359,7 +389,7 @@ def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path) -> Target:
     local = launch is not None or (endpoint is not None and _is_loopback(endpoint))
     creds_raw = merged.get("credentials")
     if creds_raw is None:
-        if launch is None:
+        if launch is None and faults is None:
             raise ConfigError(f"{source}: {what}: needs 'credentials' (access_key_env/secret_key_env)")
         credentials = None  # the launcher supplies its own throwaway keys
     else:
@@ -395,6 +425,7 @@ def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path) -> Target:
         checksum_mode=checksum_mode,
         kms_key_id=merged.get("kms_key_id"),
         start_hint=merged.get("start_hint"),
+        faults=faults,
     )
 
 
@@ -526,4 +557,13 @@ def load_targets(path: str | Path | None = None, environ: Mapping[str, str] | No
         if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
             raise ConfigError(f"{sources[name]}: target name '{name}' must be letters, digits, '-' or '_'")
         targets[name] = _parse_target(name, raw, defaults, sources[name])
+    for target in targets.values():
+        if target.faults is not None:
+            wrapped = targets.get(target.faults.wraps)
+            if wrapped is None:
+                raise ConfigError(f"{target.source}: target '{target.name}': faults wraps unknown target "
+                                  f"'{target.faults.wraps}' (known: {', '.join(targets)})")
+            if wrapped.faults is not None:
+                raise ConfigError(f"{target.source}: target '{target.name}': faults cannot wrap another faults "
+                                  f"target ('{wrapped.name}')")
     return TargetsFile(path=path, targets=targets, environ=env)
