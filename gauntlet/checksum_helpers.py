@@ -115,6 +115,23 @@ def composite_b64(algorithm: str, parts: Sequence[bytes]) -> str:
     return f"{checksum_b64(algorithm, joined)}-{len(parts)}"
 
 
+def whole_object_b64(algorithm: str, parts: Sequence[bytes]) -> str:
+    """A FULL_OBJECT checksum: the checksum of the parts' concatenation (CRCs continued part by part)."""
+    name = _normal(algorithm)
+    if name in ("CRC32", "CRC32C", "CRC64NVME"):
+        width = 8 if name == "CRC64NVME" else 4
+        crc = 0
+        for index, part in enumerate(parts):
+            if index == 0:
+                crc = int.from_bytes(digest(name, part), "big")
+            elif name == "CRC32":
+                crc = zlib.crc32(part, crc) & _MASK32
+            else:
+                crc = (crc32c if name == "CRC32C" else crc64nvme)(part, crc)
+        return base64.b64encode(crc.to_bytes(width, "big")).decode()
+    return checksum_b64(name, b"".join(parts))
+
+
 def wrong_checksum_b64(algorithm: str, data: bytes) -> str:
     """A well-formed checksum (right length, valid base64) that does not match `data`."""
     value = checksum_b64(algorithm, data + b"\x00not-the-uploaded-bytes")

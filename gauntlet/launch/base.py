@@ -254,18 +254,33 @@ class ServerLauncher:
 
     # ------------------------------------------------------------------ lifecycle
 
+    #: How many times a server that died at startup is retried on fresh ports: free ports are
+    #: picked before the server binds them, so another process can take one in between.
+    startup_attempts: ClassVar[int] = 3
+
     def start(self) -> LaunchedServer:
         """Start the server and return once ListBuckets succeeds; stop it again on any failure."""
-        try:
-            port = self.port()
-            self.start_processes(port)
-            endpoint = f"{self.scheme}://{LOOPBACK}:{port}"
-            self.wait_ready(endpoint)
-            self.after_ready()
-            version = self.read_version()
-        except BaseException:
-            self.stop()
-            raise
+        attempt = 1
+        while True:
+            try:
+                port = self.port()
+                self.start_processes(port)
+                endpoint = f"{self.scheme}://{LOOPBACK}:{port}"
+                self.wait_ready(endpoint)
+                self.after_ready()
+                version = self.read_version()
+                break
+            except LaunchFailed as failure:
+                self.stop()
+                died_early = "during startup" in str(failure) or "before" in str(failure)
+                if self.config.port or not died_early or attempt >= self.startup_attempts:
+                    raise
+                attempt += 1
+                self.data_dir = Path(tempfile.mkdtemp(prefix=f"s3gauntlet-{self.name}-"))
+                self.scheme = "http"
+            except BaseException:
+                self.stop()
+                raise
         return LaunchedServer(
             server=self.server,
             endpoint=endpoint,
