@@ -65,5 +65,9 @@ class LaunchFailed(GauntletError):
     exit_code = ExitCode.LAUNCH_FAILED
 
 
+class ServerExitedAtStartup(LaunchFailed):
+    """A launched server's process exited before it answered (often a port taken in between)."""
+
+
 class TargetDied(GauntletError):
     exit_code = ExitCode.TARGET_DIED

@@ -1,7 +1,7 @@
 """Helpers for the listing and DeleteObjects cases (suites/test_listing.py).
 
-- `private_client`: a boto3 client of the case's own (not the shared, cached one),
-  so event hooks registered on it can't leak into other cases.
+- `private_client`: boto3 clients apart from the shared ones of gauntlet.clients,
+  so event hooks registered on them can't leak into other suites.
 - `content_md5_delete_client`: DeleteObjects sent the way S3 documented it for
   years (Content-MD5, no flexible checksum). botocore >= 1.36 sends a CRC32
   (`x-amz-checksum-crc32` + `x-amz-sdk-checksum-algorithm`) instead, in both
@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import itertools
 import random
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -28,13 +29,26 @@ from gauntlet.clients import make_client
 from gauntlet.fleet import LiveTarget
 
 _hook_ids = itertools.count(1)
+_lock = threading.Lock()
+_private: dict[tuple[str, ...], Any] = {}
 _CHECKSUM_HEADERS = ("x-amz-sdk-checksum-algorithm", "x-amz-checksum-")
 
 
-def private_client(target: LiveTarget, checksum_mode: str = "when_required") -> Any:
-    """A new, uncached client for `target` (hooks registered on it stay in the case)."""
-    return make_client(target.endpoint, target.credentials, region=target.region, verify=target.verify,
-                       addressing=target.addressing, checksum_mode=checksum_mode, cached=False)
+def private_client(target: LiveTarget, purpose: str = "private", checksum_mode: str = "when_required") -> Any:
+    """A client for `target` apart from the shared cached ones, one per `purpose` (and per process), so
+    event hooks registered on it can't reach other suites. Building a client costs about a second of CPU
+    (the service model is loaded per session), hence the cache."""
+    key = (target.name, target.endpoint, target.credentials.access_key, purpose, checksum_mode)
+    with _lock:
+        client = _private.get(key)
+        if client is None:
+            client = make_client(target.endpoint, target.credentials, region=target.region, verify=target.verify,
+                                 addressing=target.addressing, checksum_mode=checksum_mode, cached=False)
+            if purpose == "content-md5-delete":
+                client.meta.events.register("before-sign.s3.DeleteObjects", _content_md5_instead_of_checksum,
+                                            unique_id="s3g-content-md5-delete-objects")
+            _private[key] = client
+    return client
 
 
 def _content_md5_instead_of_checksum(request: Any, **_: Any) -> None:
@@ -50,10 +64,7 @@ def _content_md5_instead_of_checksum(request: Any, **_: Any) -> None:
 
 def content_md5_delete_client(target: LiveTarget) -> Any:
     """A private client whose DeleteObjects requests carry Content-MD5 and no x-amz-checksum-* header."""
-    client = private_client(target, "when_required")
-    client.meta.events.register("before-sign.s3.DeleteObjects", _content_md5_instead_of_checksum,
-                                unique_id="s3g-content-md5-delete-objects")
-    return client
+    return private_client(target, "content-md5-delete")
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import html
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -23,18 +24,18 @@ from typing import Any
 import requests
 
 from gauntlet import sigv4
-from gauntlet.checks import expect_true
+from gauntlet.checks import error_code_of, expect_true
 from gauntlet.targets import Credentials
 
 
 def xml_field(response: requests.Response, name: str) -> str | None:
-    """The text of the first <name> element of an XML body (raw; no entity decoding needed for checks)."""
+    """The text of the first <name> element of an XML body, entities decoded (None if absent)."""
     text = response.text if response.content else ""
     start = text.find(f"<{name}>")
     if start < 0:
         return None
     end = text.find(f"</{name}>", start)
-    return text[start + len(name) + 2 : end] if end > start else None
+    return html.unescape(text[start + len(name) + 2 : end]) if end > start else None
 
 
 def error_message(response: requests.Response) -> str:
@@ -63,11 +64,15 @@ def list_keys(s3: Any, bucket: str, prefix: str = "") -> list[str]:
         kwargs["ContinuationToken"] = page["NextContinuationToken"]
 
 
-def expect_not_stored(s3: Any, bucket: str, key: str, rule: str) -> None:
-    """A rejected write must leave no object behind."""
+def expect_not_stored(s3: Any, bucket: str, key: str, rule: str,
+                      response: requests.Response | None = None) -> None:
+    """A rejected write must leave no object behind (`response`: the server's answer, for the message)."""
     keys = list_keys(s3, bucket)
+    answered = ""
+    if response is not None:
+        answered = f" answered {response.status_code} {error_code_of(response) or ''}".rstrip() + " and"
     expect_true(key not in keys, rule,
-                f"S3 stores nothing when it rejects the request; the server stored {key!r} anyway")
+                f"S3 rejects the request and stores nothing; the server{answered} stored {key!r}")
 
 
 # --------------------------------------------------------------------------- browser POST uploads

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from gauntlet import masking
-from gauntlet.errors import BinaryMissing, LaunchFailed
+from gauntlet.errors import BinaryMissing, LaunchFailed, ServerExitedAtStartup
 from gauntlet.targets import Credentials, LaunchConfig
 
 LOOPBACK = "127.0.0.1"
@@ -270,10 +270,9 @@ class ServerLauncher:
                 self.after_ready()
                 version = self.read_version()
                 break
-            except LaunchFailed as failure:
+            except ServerExitedAtStartup:
                 self.stop()
-                died_early = "during startup" in str(failure) or "before" in str(failure)
-                if self.config.port or not died_early or attempt >= self.startup_attempts:
+                if self.config.port or attempt >= self.startup_attempts:
                     raise
                 attempt += 1
                 self.data_dir = Path(tempfile.mkdtemp(prefix=f"s3gauntlet-{self.name}-"))
@@ -314,7 +313,7 @@ class ServerLauncher:
         while True:
             dead = self.exited()
             if dead is not None:
-                raise LaunchFailed(
+                raise ServerExitedAtStartup(
                     f"target '{self.name}': {self.server} exited with code {dead.returncode} during startup; "
                     f"log tail:\n{log_tail(self._logs[-1] if self._logs else self.log_dir)}"
                 )

@@ -43,7 +43,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from gauntlet.errors import LaunchFailed
+from gauntlet.errors import LaunchFailed, ServerExitedAtStartup
 from gauntlet.launch.base import LOOPBACK, ServerLauncher, free_port, log_tail, port_in_use
 from gauntlet.targets import Credentials
 
@@ -261,7 +261,7 @@ class RGWLauncher(ServerLauncher):
         dead = self.exited()
         if dead is None:
             return None
-        return LaunchFailed(
+        return ServerExitedAtStartup(
             f"target '{self.name}': {Path(str(dead.args[0])).name} exited with code {dead.returncode} "
             f"before {waiting_for}; log tail:\n{short_tail(self._log_of(dead))}"
         )
