@@ -104,9 +104,17 @@ def _delete_keys(client: Any, bucket: str, keys: list[dict[str, str]], bulk: boo
 
 
 def delete_bucket(client: Any, bucket: str, run_id: str) -> None:
-    """Empty and delete `bucket`, which must belong to run `run_id`."""
+    """Empty and delete `bucket`, which must belong to run `run_id` (a bucket already gone is done)."""
     if not belongs_to_run(bucket, run_id):
         raise ForeignBucket(f"refusing to delete bucket '{bucket}': it was not created by run {run_id}")
+    try:
+        _empty_and_delete(client, bucket)
+    except botocore.exceptions.ClientError as exc:
+        if _code(exc) not in ("NoSuchBucket", "404"):
+            raise CleanupError(f"{exc.operation_name} {bucket}: {_code(exc)}") from None
+
+
+def _empty_and_delete(client: Any, bucket: str) -> None:
     bulk = True
     for _attempt in range(3):
         _abort_uploads(client, bucket)
@@ -124,6 +132,9 @@ def delete_bucket(client: Any, bucket: str, run_id: str) -> None:
                 return
             if code != "BucketNotEmpty":
                 raise CleanupError(f"DeleteBucket {bucket}: {code}") from None
+        # Some servers answer DeleteObjects with success yet keep entries (JuiceFS leaves the
+        # parent "dir/" markers of deleted keys): the next round deletes one key at a time.
+        bulk = False
     raise CleanupError(f"bucket {bucket} still not empty after three cleanup rounds")
 
 

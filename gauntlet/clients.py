@@ -7,6 +7,8 @@ seconds instead of hanging the run.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import threading
 from typing import Any
 
@@ -33,10 +35,17 @@ def make_client(
     service: str = "s3",
     cached: bool = False,
     signature_version: str | None = None,
+    content_md5_deletes: bool = False,
 ) -> Any:
-    """A boto3 S3 client. `cached=True` returns the same client for the same arguments."""
+    """A boto3 S3 client. `cached=True` returns the same client for the same arguments.
+
+    `content_md5_deletes=True`: DeleteObjects carries Content-MD5 and no flexible checksum
+    (botocore >= 1.36 sends CRC32 instead in both checksum modes; MinIO-derived servers
+    reject that). Setup and cleanup use it so a server's checksum handling shows up in
+    the checksum cases, not as leftover buckets.
+    """
     key = (endpoint, credentials, region, verify, addressing, checksum_mode, connect_timeout, read_timeout,
-           max_pool, service, signature_version)
+           max_pool, service, signature_version, content_md5_deletes)
     if cached:
         with _lock:
             if key in _cache:
@@ -63,7 +72,24 @@ def make_client(
         verify=verify,
         config=config,
     )
+    if content_md5_deletes:
+        client.meta.events.register("before-sign.s3.DeleteObjects", content_md5_instead_of_checksum,
+                                    unique_id="s3g-content-md5-delete-objects")
     if cached:
         with _lock:
             client = _cache.setdefault(key, client)
     return client
+
+
+_CHECKSUM_HEADERS = ("x-amz-sdk-checksum-algorithm", "x-amz-checksum-")
+
+
+def content_md5_instead_of_checksum(request: Any, **_: Any) -> None:
+    """botocore before-sign hook: replace the flexible checksum by a Content-MD5 of the body."""
+    body = request.body or b""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    for name in list(request.headers.keys()):
+        if name.lower().startswith(_CHECKSUM_HEADERS):
+            del request.headers[name]
+    request.headers["Content-MD5"] = base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode()

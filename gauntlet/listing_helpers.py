@@ -15,9 +15,7 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import itertools
 import random
 import threading
@@ -31,7 +29,6 @@ from gauntlet.fleet import LiveTarget
 _hook_ids = itertools.count(1)
 _lock = threading.Lock()
 _private: dict[tuple[str, ...], Any] = {}
-_CHECKSUM_HEADERS = ("x-amz-sdk-checksum-algorithm", "x-amz-checksum-")
 
 
 def private_client(target: LiveTarget, purpose: str = "private", checksum_mode: str = "when_required") -> Any:
@@ -43,23 +40,10 @@ def private_client(target: LiveTarget, purpose: str = "private", checksum_mode: 
         client = _private.get(key)
         if client is None:
             client = make_client(target.endpoint, target.credentials, region=target.region, verify=target.verify,
-                                 addressing=target.addressing, checksum_mode=checksum_mode, cached=False)
-            if purpose == "content-md5-delete":
-                client.meta.events.register("before-sign.s3.DeleteObjects", _content_md5_instead_of_checksum,
-                                            unique_id="s3g-content-md5-delete-objects")
+                                 addressing=target.addressing, checksum_mode=checksum_mode, cached=False,
+                                 content_md5_deletes=purpose == "content-md5-delete")
             _private[key] = client
     return client
-
-
-def _content_md5_instead_of_checksum(request: Any, **_: Any) -> None:
-    """before-sign hook: replace botocore's flexible checksum by a Content-MD5 of the body."""
-    body = request.body or b""
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    for name in list(request.headers.keys()):
-        if name.lower().startswith(_CHECKSUM_HEADERS):
-            del request.headers[name]
-    request.headers["Content-MD5"] = base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode()
 
 
 def content_md5_delete_client(target: LiveTarget) -> Any:

@@ -7,7 +7,6 @@ answered; the cases make the assertions.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -20,7 +19,6 @@ MIN_PART = 5 * MiB
 __all__ = [
     "MIN_PART",
     "complete",
-    "completed_parts",
     "create_upload",
     "multipart_etag",
     "part",
@@ -82,11 +80,6 @@ def upload_parts(
     return sorted(done, key=lambda p: p["PartNumber"])
 
 
-def completed_parts(parts: Sequence[bytes]) -> list[dict[str, Any]]:
-    """The part list a client would send for `parts` (ETags computed locally, not from the server)."""
-    return [{"PartNumber": i, "ETag": part_etag(data)} for i, data in enumerate(parts, start=1)]
-
-
 def complete(s3: Any, bucket: str, key: str, upload_id: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
     """CompleteMultipartUpload with this part list."""
     return dict(s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
@@ -101,10 +94,3 @@ def put_multipart_object(
     listed = upload_parts(s3, bucket, key, upload_id, parts, threads=threads)
     return complete(s3, bucket, key, upload_id, listed)
 
-
-def md5_of_parts(parts: Sequence[bytes]) -> str:
-    """Hex MD5 of the concatenation of `parts` (the single-PUT ETag of the same bytes)."""
-    digest = hashlib.md5(usedforsecurity=False)
-    for data in parts:
-        digest.update(data)
-    return digest.hexdigest()

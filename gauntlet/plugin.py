@@ -315,7 +315,7 @@ def alt_s3(target: LiveTarget) -> Any:
 def _admin_client(target: LiveTarget) -> Any:
     # Setup and cleanup use the most conservative client settings, so a server's
     # checksum handling shows up in the checksum cases, not as setup errors.
-    return target.client(checksum_mode="when_required")
+    return target.client(checksum_mode="when_required", content_md5_deletes=True)
 
 
 @pytest.fixture

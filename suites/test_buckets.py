@@ -143,12 +143,16 @@ def test_delete_missing_bucket_is_404_nosuchbucket(s3, run_id):
         s3.delete_bucket(Bucket=new_bucket_name(run_id))
 
 
-def test_delete_nonempty_bucket_is_409_bucketnotempty(s3, admin, bucket):
+def test_delete_nonempty_bucket_is_409_bucketnotempty(target, s3, admin, run_id, own_buckets):
     """DeleteBucket on a bucket holding an object answers 409 BucketNotEmpty and the bucket and object stay.
 
     AWS S3 API Reference, DeleteBucket: "All objects ... in the bucket must be deleted before the bucket
     itself can be deleted"; "List of error codes" (BucketNotEmpty, 409).
     """
+    # a bucket of the case's own: a server that wrongly deletes it must not turn cleanup into noise
+    bucket = new_bucket_name(run_id)
+    own_buckets.append(bucket)
+    admin.create_bucket(**_create_params(target, bucket))
     admin.put_object(Bucket=bucket, Key="still-here", Body=b"x")
     with expect_error(409, "BucketNotEmpty", "DeleteBucket on a non-empty bucket"):
         s3.delete_bucket(Bucket=bucket)

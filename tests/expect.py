@@ -86,7 +86,7 @@ def _dump(cases: dict[str, dict[str, Any]]) -> str:
     for case in sorted(cases):
         entry = cases[case]
         if entry.get("note"):
-            value = yaml.safe_dump({"outcome": entry["outcome"], "note": entry["note"]},
+            value = yaml.safe_dump({"outcome": entry["outcome"], "note": entry["note"]}, sort_keys=False,
                                    default_flow_style=True, width=10_000, allow_unicode=True).strip()
         else:
             value = entry["outcome"]
@@ -95,10 +95,17 @@ def _dump(cases: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def pin(target: str, rows: list[dict[str, Any]], version: str = "") -> list[Path]:
-    """Write the run's verdicts for `target` as the new pins (keeping notes that still apply)."""
+def pin(target: str, rows: list[dict[str, Any]], version: str = "", merge: bool = False) -> list[Path]:
+    """Write the run's verdicts for `target` as the new pins (keeping notes that still apply).
+
+    `merge=True` updates only the cases in `rows` (a run of some cases, e.g. with -k) and keeps the rest.
+    """
     old = load(target)
     by_suite: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    if merge:
+        ran = {suite_and_case(row["case"])[0] for row in rows if row["target"] == target}
+        for suite in ran:
+            by_suite[suite].update(old.get(suite, {}))
     for row in rows:
         if row["target"] != target:
             continue
@@ -140,12 +147,15 @@ def main() -> int:
     parser.add_argument("--suite", action="append", help="suite file stem, e.g. test_objects (repeatable)")
     parser.add_argument("--from-run", type=Path, help="pin from an existing run directory instead of running")
     parser.add_argument("-n", "--workers", type=int, default=2)
+    parser.add_argument("-k", dest="keyword", help="only cases matching this pytest -k expression (implies --merge)")
+    parser.add_argument("--merge", action="store_true", help="update the cases that ran, keep the other pins")
     args = parser.parse_args()
     if args.from_run:
         run_dir = args.from_run
     else:
         run_dir = Path(tempfile.mkdtemp(prefix="s3g-pin-"))
-        done = run_suites(args.target, args.suite, run_dir, args.workers)
+        extra = ["-k", args.keyword] if args.keyword else []
+        done = run_suites(args.target, args.suite, run_dir, args.workers, extra=extra)
         print(done.stdout[-3000:], done.stderr[-2000:])
     rows = read_rows(run_dir / "results.jsonl")
     if args.suite:
@@ -154,7 +164,7 @@ def main() -> int:
 
     meta = json.loads((run_dir / "meta.json").read_text()) if (run_dir / "meta.json").exists() else {}
     version = next((t.get("version", "") for t in meta.get("targets", []) if t["name"] == args.target), "")
-    for path in pin(args.target, rows, version):
+    for path in pin(args.target, rows, version, merge=args.merge or bool(args.keyword)):
         print(f"pinned {path.relative_to(ROOT)}")
     return 0
 
