@@ -89,7 +89,7 @@ def expect_http_error(
     if response.status_code != status or (codes and got_code not in codes):
         detail = (
             "the server accepted the request" if response.ok
-            else f"server answered {response.status_code} {got_code}"
+            else f"server answered {response.status_code} {got_code or '(no error code in the body)'}"
         )
         raise S3Mismatch(f"{rule}: S3 requires {_describe(status, codes)}; {detail}",
                          response.status_code, got_code)
@@ -114,7 +114,7 @@ def expect_status(response: requests.Response, status: int, rule: str) -> None:
             unsupported(f"{rule}: server answered {response.status_code} {code}")
         raise S3Mismatch(
             f"{rule}: S3 requires HTTP {status}; server answered {response.status_code}"
-            + (f" {code}" if code else ""),
+            + (f" {code}" if code else "" if response.status_code < 300 else " (no error code in the body)"),
             response.status_code, code,
         )
 

@@ -34,10 +34,13 @@ def make_client(
     max_pool: int = 20,
     service: str = "s3",
     cached: bool = False,
-    signature_version: str | None = None,
+    signature_version: str | None = "s3v4",
     content_md5_deletes: bool = False,
 ) -> Any:
     """A boto3 S3 client. `cached=True` returns the same client for the same arguments.
+
+    SigV4 everywhere (`signature_version="s3v4"`): left alone, botocore presigns with SigV2 for
+    a custom endpoint in us-east-1, which is not what anyone testing a server today wants.
 
     `content_md5_deletes=True`: DeleteObjects carries Content-MD5 and no flexible checksum
     (botocore >= 1.36 sends CRC32 instead in both checksum modes; MinIO-derived servers

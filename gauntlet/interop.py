@@ -45,7 +45,7 @@ _DROPPED_PREFIXES = ("AWS_", "RCLONE_", "BOTO_")
 #: Lines that are the program talking about an error (checked before falling back to the first line).
 _ERROR_LINE = re.compile(
     r"\b(ERROR|CRITICAL|FATAL|Failed to|fatal error|An error occurred|upload failed|download failed|"
-    r"copy failed|delete failed|remove_bucket failed|make_bucket failed|error:|Traceback)\b",
+    r"copy failed|delete failed|remove_bucket failed|make_bucket failed|error:|panic)\b",
     re.IGNORECASE,
 )
 #: rclone's log prefix: "2026/11/21 06:44:36 ERROR : ".
@@ -133,11 +133,21 @@ class ProgramRun:
         """`exit 1: ERROR : docs/a.txt: Failed to copy: ...` (masked), or the timeout."""
         if self.timed_out:
             return f"did not finish within {self.timeout_s:.0f} s (killed); last output: {self.first_error_line()}"
-        return masking.mask(f"exit {self.returncode}: {self.first_error_line()}")
+        crashed = " (the client crashed on the server's answer)" if self.crashed else ""
+        return masking.mask(f"exit {self.returncode}{crashed}: {self.first_error_line()}")
+
+    @property
+    def crashed(self) -> bool:
+        """A Go panic or a Python traceback: the program itself fell over."""
+        return bool(re.search(r"^(panic: |Traceback \(most recent call last\))", self.stderr, re.MULTILINE))
 
 
 def first_error_line(stderr: str, stdout: str = "") -> str:
     """The first line that reports an error, else the first non-empty line of stderr, else of stdout."""
+    if "Traceback (most recent call last)" in stderr:
+        # a Python program crashed: the exception is on the last line
+        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+        return masking.mask(_shorten(lines[-1]))
     candidates: list[str] = []
     for text in (stderr, stdout):
         for raw in text.replace("\r", "\n").splitlines():
@@ -256,7 +266,10 @@ def rclone_env(targets: Mapping[str, LiveTarget] | LiveTarget, workdir: Path) ->
 
 
 #: rclone flags for a compatibility run: see the server's first answer, fail fast, no retries.
-RCLONE_FLAGS = ("--retries", "1", "--low-level-retries", "1", "--contimeout", "10s", "--timeout", "60s")
+#: One transfer at a time keeps verdicts deterministic: with parallel transfers rclone serve s3
+#: sometimes answers 500 to two PUTs that create the same new directory (a race, not a rule).
+RCLONE_FLAGS = ("--retries", "1", "--low-level-retries", "1", "--contimeout", "10s", "--timeout", "60s",
+                "--transfers", "1")
 #: Lower the multipart thresholds so a ~12 MiB file goes through multipart upload/copy.
 RCLONE_MULTIPART_FLAGS = ("--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M", "--s3-copy-cutoff", "5M")
 
