@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     BINARY_MISSING = 15  # a launched server's program is not installed
     LAUNCH_FAILED = 16  # port taken, server did not come up in time
     TARGET_DIED = 17  # a launched server exited while the run was going on
+    UNKNOWN_PROFILE = 18  # a load profile name that is not in loadtests/profiles/
 
 
 class GauntletError(Exception):
@@ -43,6 +44,10 @@ class ConfigError(GauntletError):
 
 class UnknownTarget(GauntletError):
     exit_code = ExitCode.UNKNOWN_TARGET
+
+
+class UnknownProfile(GauntletError):
+    exit_code = ExitCode.UNKNOWN_PROFILE
 
 
 class CredentialMissing(GauntletError):

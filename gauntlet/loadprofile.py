@@ -40,9 +40,8 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
-import yaml
-
-from gauntlet.errors import ConfigError
+from gauntlet.errors import ConfigError, UnknownProfile
+from gauntlet.yamlfile import line_of, parse_yaml
 
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "loadtests" / "profiles"
 
@@ -357,42 +356,6 @@ def _check_ranges(profile: Profile) -> None:
 # --------------------------------------------------------------------------- YAML with line numbers
 
 
-class _LineDict(dict):
-    """A mapping that remembers the line of each key (1-based)."""
-
-    lines: dict[str, int]
-    line: int
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
-    loader.flatten_mapping(node)
-    result = _LineDict()
-    result.lines = {}
-    result.line = node.start_mark.line + 1
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in result:
-            raise ConfigError(f"{{file}}:{key_node.start_mark.line + 1}: duplicate key '{key}'")
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.lines[str(key)] = key_node.start_mark.line + 1
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _line(mapping: Any, key: str | None = None) -> int:
-    if isinstance(mapping, _LineDict):
-        if key is not None and key in mapping.lines:
-            return mapping.lines[key]
-        return mapping.line
-    return 0
-
-
 class _Checker:
     """Builds error messages of the form ``FILE:LINE: profile 'NAME': KEY ...``."""
 
@@ -401,7 +364,7 @@ class _Checker:
         self.name = name
 
     def fail(self, mapping: Any, key: str | None, message: str) -> ConfigError:
-        return ConfigError(f"{self.path}:{_line(mapping, key)}: profile '{self.name}': {message}")
+        return ConfigError(f"{self.path}:{line_of(mapping, key)}: profile '{self.name}': {message}")
 
     def section(self, parent: Mapping, key: str, allowed: Sequence[str], required: Sequence[str] = ()) -> Mapping:
         """``parent[key]``, checked to be a mapping with known keys (errors point at ``key``'s line)."""
@@ -535,7 +498,7 @@ def profile_path(name: str, directory: Path = PROFILES_DIR) -> Path:
     path = directory / f"{name}.yaml"
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or not path.is_file():
         known = ", ".join(list_profiles(directory)) or "none"
-        raise ConfigError(f"unknown profile '{name}' (not in {directory}; known: {known})")
+        raise UnknownProfile(f"unknown profile '{name}' (not in {directory}; known: {known})")
     return path
 
 
@@ -552,15 +515,7 @@ def load_profile(name: str, directory: Path = PROFILES_DIR) -> Profile:
 def parse_profile(text: str, path: Path) -> Profile:
     """Validate the YAML text of a profile read from ``path`` (used for messages and the name)."""
     name = path.stem
-    try:
-        doc = yaml.load(text, Loader=_Loader)
-    except ConfigError as exc:
-        raise ConfigError(str(exc).replace("{file}", str(path))) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{where}: profile '{name}': YAML syntax error: {problem}") from None
+    doc = parse_yaml(text, path, f"profile '{name}': ")
     check = _Checker(path, name)
     if doc is None:
         raise ConfigError(f"{path}:1: profile '{name}': the file is empty")

@@ -398,10 +398,10 @@ class LoadRun:
 
     def run(self) -> int:
         args = self.args
-        _require_locust()
         profile = self._profile()
         targets_file = load_targets(args.targets_file)
         target = self._target(targets_file)
+        _require_locust()
         if profile.versioned and target.features.get("versioning") is False:
             raise ConfigError(f"profile '{profile.name}' uses versioned operations (VPUT/VGET) but target "
                               f"'{target.name}' declares versioning absent")

@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from gauntlet import masking
 from gauntlet.errors import ConfigError, CredentialMissing, UnknownTarget
+from gauntlet.yamlfile import LineDict, line_of, parse_yaml
 
 DEFAULT_TARGET = "seaweedfs"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -192,37 +191,6 @@ class Target:
         return f"target '{self.name}' declares feature '{feature}' ({FEATURES.get(feature, feature)}) absent"
 
 
-# --------------------------------------------------------------------------- YAML with line numbers
-
-
-class _LineDict(dict):
-    """A mapping that remembers the line of each key (1-based)."""
-
-    lines: dict[str, int]
-    line: int
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
-    loader.flatten_mapping(node)
-    result = _LineDict()
-    result.lines = {}
-    result.line = node.start_mark.line + 1
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in result:
-            raise ConfigError(f"{{file}}:{key_node.start_mark.line + 1}: duplicate key '{key}'")
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.lines[str(key)] = key_node.start_mark.line + 1
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -230,28 +198,12 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}: targets file not found") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read targets file ({exc.strerror})") from None
-    try:
-        return yaml.load(text, Loader=_Loader)
-    except ConfigError as exc:
-        raise ConfigError(str(exc).replace("{file}", str(path))) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
-
-
-def _line(mapping: Any, key: str | None = None) -> int:
-    if isinstance(mapping, _LineDict):
-        if key is not None and key in mapping.lines:
-            return mapping.lines[key]
-        return mapping.line
-    return 0
+    return parse_yaml(text, path)
 
 
 def _check_keys(mapping: Mapping, allowed: Mapping[str, Any], where: str, path: Path, what: str) -> None:
     for key, value in mapping.items():
-        line = _line(mapping, key)
+        line = line_of(mapping, key)
         if key not in allowed:
             known = ", ".join(sorted(allowed))
             raise ConfigError(f"{path}:{line}: {what}: unknown key '{key}' (known keys: {known})")
@@ -277,18 +229,18 @@ def _is_loopback(endpoint: str) -> bool:
 
 
 def _parse_credentials(raw: Mapping, path: Path, what: str, local: bool) -> CredentialRef:
-    line = _line(raw)
+    line = line_of(raw)
     keys = set(raw)
     unknown = keys - _CRED_LITERAL - _CRED_ENV
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(
-            f"{path}:{_line(raw, key)}: {what}: unknown key '{key}' "
+            f"{path}:{line_of(raw, key)}: {what}: unknown key '{key}' "
             f"(use access_key_env/secret_key_env, or access_key/secret_key for a local server)"
         )
     for key, value in raw.items():
         if not isinstance(value, str) or not value:
-            raise ConfigError(f"{path}:{_line(raw, key)}: {what}: key '{key}' must be a non-empty string")
+            raise ConfigError(f"{path}:{line_of(raw, key)}: {what}: key '{key}' must be a non-empty string")
     literal = keys & _CRED_LITERAL
     env = keys & _CRED_ENV
     if literal and env:
@@ -310,11 +262,11 @@ def _parse_credentials(raw: Mapping, path: Path, what: str, local: bool) -> Cred
 def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path) -> Target:
     what = f"target '{name}'"
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"{path}:{_line(raw)}: {what}: must be a mapping of keys, got {type(raw).__name__}")
+        raise ConfigError(f"{path}:{line_of(raw)}: {what}: must be a mapping of keys, got {type(raw).__name__}")
     merged: dict[str, Any] = {**defaults, **raw}
     lines_source = raw
     _check_keys(raw, _TARGET_KEYS, what, path, what)
-    line = _line(lines_source)
+    line = line_of(lines_source)
     source = f"{path}:{line}"
 
     launch: LaunchConfig | None = None
@@ -324,12 +276,12 @@ def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path) -> Target:
             launch_raw = {"server": launch_raw}
         _check_keys(launch_raw, _LAUNCH_KEYS, f"{what} launch", path, f"{what}: launch")
         if "server" not in launch_raw:
-            raise ConfigError(f"{path}:{_line(raw, 'launch')}: {what}: launch needs 'server'")
+            raise ConfigError(f"{path}:{line_of(raw, 'launch')}: {what}: launch needs 'server'")
         from gauntlet.launch import SERVERS  # local import: launchers import targets
 
         if launch_raw["server"] not in SERVERS:
             raise ConfigError(
-                f"{path}:{_line(raw, 'launch')}: {what}: unknown launch server '{launch_raw['server']}' "
+                f"{path}:{line_of(raw, 'launch')}: {what}: unknown launch server '{launch_raw['server']}' "
                 f"(known: {', '.join(sorted(SERVERS))})"
             )
         launch = LaunchConfig(**{k: v for k, v in launch_raw.items() if v is not None})
@@ -340,16 +292,16 @@ def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path) -> Target:
         _check_keys(faults_raw, _FAULTS_KEYS, f"{what} faults", path, f"{what}: faults")
         for key in ("wraps", "fault"):
             if not faults_raw.get(key):
-                raise ConfigError(f"{path}:{_line(raw, 'faults')}: {what}: faults needs '{key}'")
+                raise ConfigError(f"{path}:{line_of(raw, 'faults')}: {what}: faults needs '{key}'")
         from gauntlet.faults import FAULTS  # local import: the catalogue imports proxy code
 
         if faults_raw["fault"] not in FAULTS:
             raise ConfigError(
-                f"{path}:{_line(faults_raw, 'fault')}: {what}: unknown fault '{faults_raw['fault']}' "
+                f"{path}:{line_of(faults_raw, 'fault')}: {what}: unknown fault '{faults_raw['fault']}' "
                 f"(known: {', '.join(sorted(FAULTS))})"
             )
         if launch is not None or raw.get("endpoint"):
-            raise ConfigError(f"{path}:{_line(raw, 'faults')}: {what}: a faults target has no endpoint or launch "
+            raise ConfigError(f"{path}:{line_of(raw, 'faults')}: {what}: a faults target has no endpoint or launch "
                               f"of its own; it wraps '{faults_raw['wraps']}'")
         faults = FaultsConfig(wraps=faults_raw["wraps"], fault=faults_raw["fault"])
 
@@ -357,24 +309,24 @@ def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path) -> Target:
     if launch is None and not endpoint and faults is None:
         raise ConfigError(f"{source}: {what}: needs 'endpoint' or 'launch'")
     if launch is not None and endpoint:
-        raise ConfigError(f"{path}:{_line(raw, 'endpoint')}: {what}: give 'endpoint' or 'launch', not both")
+        raise ConfigError(f"{path}:{line_of(raw, 'endpoint')}: {what}: give 'endpoint' or 'launch', not both")
     if endpoint:
         parts = urlsplit(_VAR.sub("x", endpoint))
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(
-                f"{path}:{_line(raw, 'endpoint')}: {what}: endpoint '{endpoint}' must be http(s)://host[:port]"
+                f"{path}:{line_of(raw, 'endpoint')}: {what}: endpoint '{endpoint}' must be http(s)://host[:port]"
             )
 
     addressing = merged.get("addressing", "path")
     if addressing not in ADDRESSING:
         raise ConfigError(
-            f"{path}:{_line(raw, 'addressing')}: {what}: addressing must be one of {', '.join(ADDRESSING)}, "
+            f"{path}:{line_of(raw, 'addressing')}: {what}: addressing must be one of {', '.join(ADDRESSING)}, "
             f"got '{addressing}'"
         )
     checksum_mode = merged.get("checksum_mode", "when_supported")
     if checksum_mode not in CHECKSUM_MODES:
         raise ConfigError(
-            f"{path}:{_line(raw, 'checksum_mode')}: {what}: checksum_mode must be one of "
+            f"{path}:{line_of(raw, 'checksum_mode')}: {what}: checksum_mode must be one of "
             f"{', '.join(CHECKSUM_MODES)}, got '{checksum_mode}'"
         )
 
@@ -399,7 +351,7 @@ def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path) -> Target:
 
     features_raw = merged.get("features") or {}
     for feature, value in features_raw.items():
-        fline = _line(features_raw, feature)
+        fline = line_of(features_raw, feature)
         if feature not in FEATURES:
             raise ConfigError(
                 f"{path}:{fline}: {what}: unknown feature '{feature}' (known: {', '.join(sorted(FEATURES))})"
@@ -436,14 +388,14 @@ def _parse_document(doc: Any, path: Path) -> tuple[dict[str, Any], dict[str, Any
         raise ConfigError(f"{path}:1: top level must be a mapping with a 'targets' key")
     for key in doc:
         if key not in _TOP_KEYS:
-            raise ConfigError(f"{path}:{_line(doc, key)}: unknown top-level key '{key}' (known: defaults, targets)")
+            raise ConfigError(f"{path}:{line_of(doc, key)}: unknown top-level key '{key}' (known: defaults, targets)")
     defaults = doc.get("defaults") or {}
     if not isinstance(defaults, Mapping):
-        raise ConfigError(f"{path}:{_line(doc, 'defaults')}: 'defaults' must be a mapping")
+        raise ConfigError(f"{path}:{line_of(doc, 'defaults')}: 'defaults' must be a mapping")
     _check_keys(defaults, _TARGET_KEYS, "defaults", path, "defaults")
     targets = doc.get("targets") or {}
     if not isinstance(targets, Mapping):
-        raise ConfigError(f"{path}:{_line(doc, 'targets')}: 'targets' must be a mapping of name to target")
+        raise ConfigError(f"{path}:{line_of(doc, 'targets')}: 'targets' must be a mapping of name to target")
     return dict(defaults), dict(targets)
 
 
@@ -542,7 +494,7 @@ def load_targets(path: str | Path | None = None, environ: Mapping[str, str] | No
         defaults.update(local_defaults)
         for name, raw in local_targets.items():
             if name in raw_targets and isinstance(raw, Mapping) and isinstance(raw_targets[name], Mapping):
-                merged = _LineDict({**raw_targets[name], **raw})
+                merged = LineDict({**raw_targets[name], **raw})
                 merged.lines = {**getattr(raw_targets[name], "lines", {}), **getattr(raw, "lines", {})}
                 merged.line = getattr(raw, "line", 0)
                 raw_targets[name] = merged

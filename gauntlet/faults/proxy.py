@@ -565,6 +565,10 @@ def serve_in_thread(upstream: str, fault: str = "none", credentials: list[Creden
         started.set()
         loop.run_forever()
         loop.run_until_complete(proxy.close())
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.close()
 
     thread = threading.Thread(target=run, daemon=True, name=f"fault-proxy-{fault}")

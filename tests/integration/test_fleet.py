@@ -24,8 +24,9 @@ pytestmark = pytest.mark.integration
 PINNED = sorted(p.name for p in expect.EXPECTATIONS.iterdir() if p.is_dir()) if expect.EXPECTATIONS.is_dir() else []
 
 
-@pytest.mark.parametrize("target", PINNED)
-def test_verdicts_match_pins(target: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("server", PINNED)
+def test_verdicts_match_pins(server: str, tmp_path: Path) -> None:
+    target = server
     require_server(target)
     run_dir = tmp_path / "run"
     suites = sorted(expect.load(target))

@@ -1,0 +1,23 @@
+"""Locust entry point for s3gauntlet load runs.
+
+    python -m gauntlet.loadrun --target rclone --profile small-objects     # the usual way
+    locust -f loadtests/locustfile.py --s3-plan runs/<id>/plan.json ...    # what it runs
+
+The plan (written by gauntlet.loadrun after prefilling) names the endpoint, the
+buckets and the profile; the keys come from GAUNTLET_LOAD_ACCESS_KEY and
+GAUNTLET_LOAD_SECRET_KEY. Workers (``--worker``) get the plan from the master.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from loadtests import hooks  # noqa: E402,F401  (event listeners)
+from loadtests.users import S3User  # noqa: E402
+
+__all__ = ["S3User"]
