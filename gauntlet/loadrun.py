@@ -472,7 +472,7 @@ class LoadRun:
             fleet.stop()
             if meta:
                 meta["end_time"] = iso_now()
-                meta["exit_code"] = exit_code
+                meta["exit_status"] = exit_code
                 if error is not None:
                     meta["error"] = str(error)
                 write_meta(run_dir / "meta.json", meta)

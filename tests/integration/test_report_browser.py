@@ -1,0 +1,116 @@
+"""The HTML report in headless Chromium: it renders, with its charts, offline, without console errors.
+
+Needs Debian's `chromium` and the Python package `playwright` (its own browser downloads are
+never used: Playwright drives /usr/bin/chromium). Skipped with the reason when either is
+missing, except in CI (GAUNTLET_REQUIRE_ALL_SERVERS=1), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reports.build import build_report, write_report
+from reports.load import load_runs
+
+pytestmark = pytest.mark.integration
+
+FLEET = Path(__file__).resolve().parents[1] / "data" / "fleet"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    for candidate in (found, "/usr/bin/chromium"):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return ""
+
+
+def _require(reason: str) -> None:
+    if os.environ.get("GAUNTLET_REQUIRE_ALL_SERVERS"):
+        pytest.fail(f"{reason} (required in CI: GAUNTLET_REQUIRE_ALL_SERVERS is set)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = _chromium()
+    if not executable:
+        _require("chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _require("the Python package playwright is not installed (pip install playwright)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def report_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("report")
+    report = build_report(load_runs([FLEET]))
+    write_report(report, out)
+    return out / "report.html", report
+
+
+def test_report_renders_with_its_charts_and_no_console_errors(browser, report_file, tmp_path: Path) -> None:
+    path, report = report_file
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    problems: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+
+    assert problems == []
+    assert [url for url in requests if not url.startswith(("file:", "data:"))] == [], "the report fetched something"
+    assert page.title() == report.title
+
+    charts = page.eval_on_selector_all(
+        "figure.chart svg", "nodes => nodes.map(n => { const r = n.getBoundingClientRect(); "
+        "return {id: n.parentElement.id, w: r.width, h: r.height, marks: n.querySelectorAll('path, use').length}; })")
+    assert {c["id"] for c in charts} == {f"chart-{name}" for name in report.charts}
+    for chart in charts:
+        assert chart["w"] > 200 and chart["h"] > 100 and chart["marks"] > 10, chart
+
+    # the views are there and hold the recorded numbers
+    for section in ("overview", "compat", "perf", "diff", "runs"):
+        assert page.locator(f"section#{section}").is_visible()
+    overview = page.locator("section#overview table").inner_text()
+    overall = report.scores[report.scores["area"] == "all"].set_index("target")
+    for target in report.compat_targets:
+        row = overall.loc[target]
+        assert f"{int(row['pass'])} / {int(row['fail'])} / {int(row['unsupported'])} / {int(row['error'])}" in overview
+    differ_rows = page.locator("#differ + p + div table tbody tr:not(.group)").count()
+    assert differ_rows == report.differences["case"].nunique()
+
+    # the full matrix opens
+    details = page.locator("section#compat details")
+    assert not page.locator("section#compat details table").is_visible()
+    details.locator("summary").click()
+    assert page.locator("section#compat details table").is_visible()
+
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
+    assert (tmp_path / "report.png").stat().st_size > 20_000
+    page.close()
+
+
+def test_report_prints_to_pdf_headless(browser, report_file, tmp_path: Path) -> None:
+    """What a user does to attach the report to a ticket: the page lays out for print too."""
+    path, _ = report_file
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    pdf = page.pdf(path=str(tmp_path / "report.pdf"))
+    assert pdf[:4] == b"%PDF" and len(pdf) > 20_000
+    page.close()
