@@ -124,4 +124,4 @@ def test_server_dying_mid_run_ends_the_run_with_one_line(tmp_path: Path) -> None
     line = one_line(stdout, stderr)
     assert f"server process {servers[0].pid} exited during the load run" in line
     meta = json.loads((run_dir / "meta.json").read_text(encoding="utf-8"))
-    assert meta["exit_code"] == ExitCode.TARGET_DIED
+    assert meta["exit_status"] == ExitCode.TARGET_DIED

@@ -127,7 +127,7 @@ def test_headless_run_with_processes_writes_the_run_directory(tmp_path: Path) ->
     assert "load run" in gauntlet_lines(done.stdout)[-1]
     meta = check_run_dir(run_dir, ops=("GET", "GET-RANGE", "PUT", "HEAD", "DELETE", "LIST"))
     assert meta["profile"]["run_time"] == 3 and meta["profile"]["overrides"] == {"run_time": 3.0}
-    assert meta["load"]["mode"] == "headless" and meta["load"]["processes"] == 2 and meta["exit_code"] == 0
+    assert meta["load"]["mode"] == "headless" and meta["load"]["processes"] == 2 and meta["exit_status"] == 0
     results = json.loads((run_dir / "s3_results.json").read_text(encoding="utf-8"))
     assert results["workers"] == 2
     assert 2.0 <= results["duration_s"] <= 5.5, results  # bounded by the run time
