@@ -23,15 +23,20 @@ def ensure_s3rver() -> str:
     if npm is None:
         return "s3rver: not installed and npm is missing (install Node.js and npm to use the s3rver target)"
     TOOLS_DIR.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(TOOLS_DIR),
-         f"s3rver@{S3RVER_VERSION}"],
-        capture_output=True, text=True, timeout=600,
-    )
-    if done.returncode != 0:
+    argv = [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(TOOLS_DIR),
+            f"s3rver@{S3RVER_VERSION}"]
+    problem = ""
+    for _attempt in range(3):  # the registry sometimes stalls; a fresh try usually goes through
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            problem = "npm install did not finish in 180 s"
+            continue
+        if done.returncode == 0:
+            return f"s3rver: installed {S3RVER_VERSION} into {TOOLS_DIR}"
         last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["(no output)"]
-        return f"s3rver: npm install failed: {last[0]}"
-    return f"s3rver: installed {S3RVER_VERSION} into {TOOLS_DIR}"
+        problem = f"npm install failed: {last[0]}"
+    return f"s3rver: {problem} (the s3rver target will say how to install it)"
 
 
 def main() -> int:
