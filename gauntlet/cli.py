@@ -33,7 +33,10 @@ def _cmd_targets(args: argparse.Namespace) -> int:
         return _check(targets_file, args.check)
     width = max(len(n) for n in targets_file.targets)
     for name, target in targets_file.targets.items():
-        where = f"launch {target.launch.server}" if target.launch else target.endpoint
+        if target.faults is not None:
+            where = f"fault {target.faults.fault} in front of {target.faults.wraps}"
+        else:
+            where = f"launch {target.launch.server}" if target.launch else target.endpoint
         absent = [f for f in FEATURES if target.features.get(f) is False]
         line = f"{name:<{width}}  {where}  region={target.region}"
         if absent:

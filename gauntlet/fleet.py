@@ -155,6 +155,8 @@ class Fleet:
         self.run_dir = run_dir
         self.launchers: dict[str, ServerLauncher] = {}
         self.proxies: dict[str, Any] = {}
+        self._plain: dict[str, LiveTarget] = {}
+        self._name_locks: dict[str, threading.Lock] = {}
         self.live: dict[str, LiveTarget] = {}
         self._lock = threading.Lock()
 
@@ -163,7 +165,7 @@ class Fleet:
         from gauntlet.faults import start_proxy  # local import: only fault targets need the proxy
 
         assert target.faults is not None
-        upstream = self._start_one(self.targets_file.get(target.faults.wraps), preflight_it=False)
+        upstream = self._start_plain(self.targets_file.get(target.faults.wraps))
         proxy = start_proxy(upstream, target.faults.fault, self.run_dir / "servers" / target.name)
         with self._lock:
             self.proxies[target.name] = proxy
@@ -174,11 +176,23 @@ class Fleet:
             pids=[*upstream.pids, *([proxy.pid] if proxy.pid else [])],
         )
 
-    def _start_one(self, target: Target, preflight_it: bool = True) -> LiveTarget:
+    def _start_one(self, target: Target) -> LiveTarget:
         if target.faults is not None:
             live = self._start_faulty(target)
             preflight(live)
             return live
+        return self._start_plain(target)
+
+    def _start_plain(self, target: Target) -> LiveTarget:
+        """Launch or check a target once per fleet: fault targets wrapping it share the same server."""
+        with self._lock:
+            name_lock = self._name_locks.setdefault(target.name, threading.Lock())
+        with name_lock:
+            if target.name not in self._plain:
+                self._plain[target.name] = self._launch_or_check(target)
+            return self._plain[target.name]
+
+    def _launch_or_check(self, target: Target) -> LiveTarget:
         creds, alt = self.targets_file.resolve_credentials(target)
         if target.launch is not None:
             launcher = make_launcher(target.launch, self.run_dir, target.name, credentials=creds,
@@ -204,8 +218,6 @@ class Fleet:
                 virtual_host_domain=target.virtual_host_domain, kms_key_id=target.kms_key_id,
                 tags=dict(target.tags), version=target.tags.get("version", "unknown"),
             )
-        if not preflight_it:
-            return live
         server_header = preflight(live)
         if not live.launched and server_header and live.version == "unknown":
             live.version = server_header
@@ -244,6 +256,7 @@ class Fleet:
             proxies = list(self.proxies.values())
             self.launchers.clear()
             self.proxies.clear()
+            self._plain.clear()
         for proxy in proxies:
             with contextlib.suppress(Exception):
                 proxy.stop()

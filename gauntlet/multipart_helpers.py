@@ -11,7 +11,9 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from gauntlet.checks import status_of
 from gauntlet.data import KiB, MiB, md5_hex, multipart_etag, payload
+from gauntlet.verdict import S3Mismatch
 
 #: The smallest size S3 accepts for a part that is not the last one (UploadPart; CompleteMultipartUpload).
 MIN_PART = 5 * MiB
@@ -70,7 +72,11 @@ def upload_parts(
     def one(number: int) -> dict[str, Any]:
         answer = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number,
                                 Body=parts[number - 1])
-        return {"PartNumber": number, "ETag": answer["ETag"]}
+        etag = answer.get("ETag")
+        if not etag:
+            raise S3Mismatch(f"UploadPart {number}: S3 requires an ETag header in the answer; the server sent none",
+                             status_of(answer), None)
+        return {"PartNumber": number, "ETag": etag}
 
     if threads > 1:
         with ThreadPoolExecutor(max_workers=threads) as pool:

@@ -526,10 +526,10 @@ def accept_tampered_post_policy(req: Request) -> None:
 # --------------------------------------------------------------------------- transport
 
 
-@response_fault("slow-responses", areas=("objects",), select="smoke")
+@response_fault("slow-responses", areas=("objects",), select="smoke", stall_s=STALL_S)
 def slow_responses(req: Request, resp: Response) -> None:
-    """Stalls GetObject answers for longer than the client's read timeout (65 s; boto3 here waits 60 s)."""
-    if req.op == "GetObject":
+    """Stalls object downloads (GET 200/206) for longer than the client's read timeout (65 s; boto3 waits 60 s)."""
+    if req.op == "GetObject" and resp.status in (200, 206):
         resp.delay_s = STALL_S
 
 

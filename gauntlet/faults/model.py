@@ -217,6 +217,8 @@ class Request:
     signing: Any = None
     #: a fault asks for the request to be signed again even though the client's signature was wrong
     force_resign: bool = False
+    #: the fault already signed the request again itself (e.g. with a new date)
+    resigned: bool = False
     _original: tuple[str, str, list[tuple[str, str]]] | None = field(default=None, repr=False)
     _modified: bool = field(default=False, repr=False)
     _body_modified: bool = field(default=False, repr=False)
@@ -338,6 +340,11 @@ class Request:
     def modified(self) -> bool:
         """True when a fault changed what is forwarded (the proxy then signs it again)."""
         return self._modified
+
+    @property
+    def changed(self) -> bool:
+        """True when the fault did anything to the request."""
+        return self._modified or self.force_resign or self.resigned
 
     @property
     def original(self) -> tuple[str, str, list[tuple[str, str]]]:

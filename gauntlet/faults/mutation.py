@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -139,7 +140,7 @@ def run_child(name: str, targets: Path, target: str, run_dir: Path, env: dict[st
             "--tb=no"]
     if selection:
         args += ["-m", selection]
-    args += ["-n", str(workers)] if workers > 0 else ["-p", "no:xdist"]
+    args += ["-n", str(workers)]
     args += list(extra)
     child_env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     for var in ("PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST", "PYTEST_ADDOPTS"):
@@ -251,7 +252,16 @@ def write_expectations(results: list[FaultResult], baseline: dict[str, dict[str,
     header = ("# Mutation score of the suites (python -m gauntlet.faults.mutation --write-expectations).\n"
               "# `score` must not drop: tests/integration/test_mutation.py checks that every pinned killer still\n"
               "# fails under its fault and passes without it, and that `survivors` matches the catalogue.\n")
-    path.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120), encoding="utf-8")
+    text = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+    path.write_text(header + text, encoding="utf-8")
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block mappings, flow lists (`areas: [objects, sse]`)."""
+
+
+_Dumper.add_representer(list, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data,
+                                                                              flow_style=True))
 
 
 def nodeid(case: str, target: str) -> str:
@@ -263,6 +273,20 @@ def nodeid(case: str, target: str) -> str:
 
 
 # --------------------------------------------------------------------------- output
+
+
+def killers_report(results: list[FaultResult], limit: int = 5) -> str:
+    """For each fault, the cases that killed it (area: case), the first `limit` of them."""
+    lines = []
+    for r in results:
+        if not r.killing_cases:
+            continue
+        lines.append(f"{r.fault} ({', '.join(r.areas)}): killed by {len(r.killing_cases)} case(s)")
+        for k in r.killing_cases[:limit]:
+            lines.append(f"    {k['area']:<11} {k['outcome']:<5} {k['case']}")
+        if len(r.killing_cases) > limit:
+            lines.append(f"    ... and {len(r.killing_cases) - limit} more (mutation.json)")
+    return "\n".join(lines)
 
 
 def table(results: list[FaultResult]) -> str:
@@ -329,19 +353,23 @@ def run_mutation(args: argparse.Namespace) -> int:
 
         def one(fault: Fault | None) -> ChildRun:
             name = fault.name if fault else "none"
+            workers = args.baseline_workers if fault is None else max(args.workers, 2 if fault.stall_s else 0)
             run = run_child(name, out / "targets.yaml", target_name(name), out / "runs" / name, env,
-                            selection(fault), args.baseline_workers if fault is None else args.workers, extra)
+                            selection(fault), workers, extra)
             with lock:
                 finished.append(name)
                 print(f"  [{len(finished)}/{len(faults) + 1}] {name}: {len(run.rows)} cases in {run.duration_s}s"
                       + (f" (exit {run.returncode})" if run.broke else ""), flush=True)
             return run
 
+        # longest first: stalling faults (their cases wait out client timeouts), then the baseline, then the rest
+        stalling = [f for f in faults if f.stall_s]
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            futures = {f.name: pool.submit(one, f) for f in stalling}
             base_future = pool.submit(one, None)
-            futures = {f.name: pool.submit(one, f) for f in faults}
+            futures.update({f.name: pool.submit(one, f) for f in faults if not f.stall_s})
             base = base_future.result()
-            runs = {name: fut.result() for name, fut in futures.items()}
+            runs = {f.name: futures[f.name].result() for f in faults}
     finally:
         fleet.stop()
     if base.broke or not base.rows:
@@ -349,7 +377,8 @@ def run_mutation(args: argparse.Namespace) -> int:
         return int(ExitCode.ENDPOINT_UNREACHABLE) if base.returncode in (13, 14) else max(base.returncode, 2)
     baseline = base.outcomes
     expectations = load_expectations()
-    known = {**(expectations.get("survivors") or {})}
+    # recorded survivors are known only for the server they were recorded against
+    known = dict(expectations.get("survivors") or {}) if expectations.get("wraps") == args.wraps else {}
     results = [judge(f, baseline, runs[f.name], selection(f) or "(all)",
                      f.known_survivor or known.get(f.name)) for f in faults]
     killed = sum(r.killed for r in results)
@@ -368,6 +397,8 @@ def run_mutation(args: argparse.Namespace) -> int:
             rows.write(json.dumps(r.to_row()) + "\n")
     if args.write_expectations:
         write_expectations(results, baseline, args.wraps, live.version)
+    print(killers_report(results))
+    print()
     print(table(results))
     disagreements = (base.stats or {}).get("signature_disagreements")
     if disagreements:
@@ -385,6 +416,8 @@ def check_pins(args: argparse.Namespace) -> int:
     expectations = load_expectations()
     killers = expectations.get("killers") or {}
     faults = _selected_faults(args.fault) if args.fault else [FAULTS[n] for n in killers if n in FAULTS]
+    if args.skip_stalling:
+        faults = [f for f in faults if not f.stall_s]
     pins = {f.name: killers[f.name]["pin"] for f in faults if f.name in killers and killers[f.name].get("pin")}
     missing = [f.name for f in faults if f.name not in pins]
     if args.fault and missing:
@@ -398,11 +431,18 @@ def check_pins(args: argparse.Namespace) -> int:
         ids = [nodeid(case, target_name(fault)) for fault, case in pins.items()]
         ids += [nodeid(case, target_name("none")) for case in sorted(set(pins.values()))]
         names = ",".join([target_name("none"), *(target_name(f) for f in pins)])
-        run = run_child("pins", out / "targets.yaml", names, out / "run", env, None, args.workers, nodeids=ids)
+        # two workers: a stalling fault's pinned case waits out the client timeout while the rest go on
+        run = run_child("pins", out / "targets.yaml", names, out / "run", env, None, max(args.workers, 2),
+                        nodeids=ids)
     finally:
         fleet.stop()
     if run.broke:
-        print(f"check-pins: the run failed (exit {run.returncode}):\n{run.output_tail}", file=sys.stderr)
+        gone = sorted(set(re.findall(r"not found: (\S+)", run.output_tail)))
+        if gone:
+            print(f"check-pins: pinned case(s) no longer in the suites: {', '.join(gone)}; re-record with "
+                  f"python -m gauntlet.faults.mutation --write-expectations", file=sys.stderr)
+        else:
+            print(f"check-pins: the run failed (exit {run.returncode}):\n{run.output_tail}", file=sys.stderr)
         return max(run.returncode, 2)
     by_target: dict[tuple[str, str], str] = {(r["target"], r["case"]): r["outcome"] for r in run.rows}
     problems = []
@@ -410,9 +450,11 @@ def check_pins(args: argparse.Namespace) -> int:
         under = by_target.get((target_name(fault), case))
         without = by_target.get((target_name("none"), case))
         if without != "pass":
-            problems.append(f"{fault}: pinned killer {case} does not pass without the fault ({without})")
+            problems.append(f"{fault}: pinned killer {case} does not pass without the fault ({without}); if the "
+                            f"case changed on purpose, re-record with --write-expectations")
         elif under not in KILLING_OUTCOMES:
-            problems.append(f"{fault}: pinned killer {case} no longer catches the fault (it came out {under})")
+            problems.append(f"{fault}: pinned killer {case} no longer catches the fault (it came out {under}): "
+                            f"the mutation score dropped")
     for line in problems:
         print(line)
     print(f"pinned killers: {len(pins) - len(problems)}/{len(pins)} still kill their fault "
@@ -428,13 +470,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-m", dest="m", default=None, help="pytest -m expression for every fault (default: its areas)")
     parser.add_argument("-k", dest="k", default=None, help="pytest -k expression (narrow the cases)")
     parser.add_argument("--all-areas", action="store_true", help="run every area for every fault")
-    parser.add_argument("--jobs", type=int, default=2, help="faults run at the same time (default 2)")
-    parser.add_argument("--workers", type=int, default=1, help="pytest-xdist workers per fault run (default 1)")
+    parser.add_argument("--jobs", type=int, default=4, help="child pytests at the same time (default 4)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="pytest-xdist workers per fault run (default 0: cases in the child's own process)")
     parser.add_argument("--baseline-workers", type=int, default=2, help="xdist workers of the baseline run")
     parser.add_argument("--out", default=None, help="output directory (default runs/mutation-<time>)")
     parser.add_argument("--write-expectations", action="store_true",
                         help=f"record the score, survivors and pinned killers in {EXPECTATIONS.relative_to(ROOT)}")
     parser.add_argument("--check-pins", action="store_true", help="only check the pinned killers (fast)")
+    parser.add_argument("--skip-stalling", action="store_true",
+                        help="with --check-pins: leave out faults that stall past the client timeout (a minute each)")
     args = parser.parse_args(argv)
     try:
         return check_pins(args) if args.check_pins else run_mutation(args)

@@ -208,7 +208,7 @@ class FaultProxy:
         self.pool = UpstreamPool(upstream, verify)
         self.state: dict[str, Any] = {}
         self.stats = ProxyStats()
-        self.server: asyncio.base_events.Server | None = None
+        self.server: asyncio.Server | None = None
         self.port = 0
 
     async def start(self, host: str = LOOPBACK, port: int = 0) -> int:
@@ -280,7 +280,7 @@ class FaultProxy:
         short: Response | None = None
         if fault.on_request is not None:
             short = fault.on_request(req)
-            applied = req.modified or req.force_resign or short is not None
+            applied = req.changed or short is not None
         expected_ok = self.signing.verify_original(req) if self.check_signatures and not req.modified else None
         self.stats.signing[self.signing.finalize(req)] += 1
 
@@ -292,14 +292,14 @@ class FaultProxy:
                 up, resp, chunks = await self._forward(req, body)
             except (OSError, ConnectionError, asyncio.IncompleteReadError, h11.ProtocolError, ssl.SSLError) as exc:
                 self.stats.errors += 1
-                log.warning("upstream failed for %s %s: %s", req.method, req.target[:200], exc)
+                log.warning("upstream failed for %s %s: %s", req.method, req.path[:200], exc)
                 await self._send_simple(cconn, cwriter, 502, "BadGateway", f"fault proxy: upstream failed: {exc}",
                                         req.method)
                 return False
         if expected_ok is False and resp.status < 400:
             self.stats.signature_disagreements += 1
             log.warning("signature check disagrees with the upstream (%s %s answered %s)", req.method,
-                        req.target[:200], resp.status)
+                        req.path[:200], resp.status)
 
         keep = True
         if fault.on_response is not None:
@@ -315,7 +315,7 @@ class FaultProxy:
         if applied:
             self.stats.applied += 1
             self.stats.applied_ops[req.op] += 1
-            log.info("fault %s acted on %s %s (%s) -> %s", fault.name, req.method, req.target[:200], req.op,
+            log.info("fault %s acted on %s %s (%s) -> %s", fault.name, req.method, req.path[:200], req.op,
                      resp.status)
         try:
             keep = await self._answer(cconn, cwriter, req, resp, chunks)

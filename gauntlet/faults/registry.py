@@ -59,6 +59,8 @@ class Fault:
     known_survivor: str | None = None
     #: not a bug: the pass-through used for baselines
     passthrough: bool = False
+    #: seconds each affected request stalls (the mutation run starts such faults first, cases in parallel)
+    stall_s: float = 0.0
 
     @property
     def summary(self) -> str:
@@ -105,13 +107,13 @@ def request_fault(name: str, *, areas: tuple[str, ...], buffer: RequestPredicate
 
 
 def response_fault(name: str, *, areas: tuple[str, ...], buffer: ResponsePredicate | None = None,
-                   select: str | None = None, known_survivor: str | None = None
+                   select: str | None = None, known_survivor: str | None = None, stall_s: float = 0.0
                    ) -> Callable[[ResponseHook], ResponseHook]:
     """Register ``func(req, resp)`` as the response side of fault ``name``."""
 
     def wrap(func: ResponseHook) -> ResponseHook:
         register(Fault(name, tuple(areas), _doc(func), on_response=func, buffer_response=buffer, select=select,
-                       known_survivor=known_survivor))
+                       known_survivor=known_survivor, stall_s=stall_s))
         return func
 
     return wrap

@@ -188,14 +188,18 @@ class Signing:
             signed = self._header_signed(req.method, req.target, current, auth, secret, names)
             assert signed.authorization is not None
             req.headers.set("Authorization", signed.authorization)
-            return True
-        signed = self._presigned(req.method, req.target, current, auth, secret, amz_date=amz_date, expires=expires)
-        after_scheme = signed.url.split("://", 1)[1]
-        req.target = after_scheme[after_scheme.index("/"):] if "/" in after_scheme else "/"
+        else:
+            signed = self._presigned(req.method, req.target, current, auth, secret, amz_date=amz_date,
+                                     expires=expires)
+            after_scheme = signed.url.split("://", 1)[1]
+            req.target = after_scheme[after_scheme.index("/"):] if "/" in after_scheme else "/"
+        req.resigned = True
         return True
 
     def finalize(self, req: Request) -> str:
         """Just before forwarding: sign an edited request again where the rule allows. Returns what was done."""
+        if req.resigned and not req.modified:
+            return "re-signed-by-fault"
         if not req.modified and not req.force_resign:
             return "as-sent"
         method, target, headers = req.original
