@@ -24,7 +24,10 @@ def _marker_names(node: ast.AST) -> set[str]:
 def _pytestmark(body: list[ast.stmt]) -> set[str]:
     names: set[str] = set()
     for stmt in body:
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        if isinstance(stmt, ast.Assign):
+            targets = stmt.targets
+        else:
+            targets = [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
         value = getattr(stmt, "value", None)
         if value is not None and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in targets):
             names |= _marker_names(value)
