@@ -5,6 +5,8 @@
     gauntlet serve NAME               start a local server and print its environment until Ctrl-C
     gauntlet cleanup --target NAME --run-id ID
                                       delete the buckets a crashed run left behind (only that run's)
+    gauntlet parity --source A --dest B [--bucket NAME ...] [--sample N] [--versions]
+                                      compare what two targets hold (after a migration)
 
 Compatibility runs go through pytest (`tox -e compat -- --target NAME`).
 Every error is one line on stderr with a distinct exit code (gauntlet.errors.ExitCode).
@@ -24,6 +26,7 @@ from gauntlet import masking
 from gauntlet.errors import ExitCode, GauntletError, UnknownTarget
 from gauntlet.fleet import Fleet
 from gauntlet.naming import is_run_id
+from gauntlet.parity.cli import add_parser as add_parity_parser
 from gauntlet.targets import FEATURES, TargetsFile, load_targets
 
 
@@ -135,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup.add_argument("--target", required=True)
     cleanup.add_argument("--run-id", required=True)
     cleanup.set_defaults(func=_cmd_cleanup)
+    add_parity_parser(sub)
     return parser
 
 

@@ -193,9 +193,25 @@ def run_program(argv: Sequence[str], env: Mapping[str, str], *, timeout: float =
                       timed_out, timeout)
 
 
+#: How the programs report a server's NotImplemented / 501 answer.
+_NOT_IMPLEMENTED = re.compile(
+    r"\(NotImplemented\)|api error NotImplemented\b|StatusCode: 501\b|\b501 Not Implemented\b"
+)
+
+
+def not_implemented(run: ProgramRun) -> bool:
+    """The program failed because the server answered NotImplemented / 501."""
+    return not run.ok and not run.timed_out and bool(_NOT_IMPLEMENTED.search(run.first_error_line()))
+
+
 def expect_success(run: ProgramRun, rule: str) -> ProgramRun:
-    """The program must exit 0: S3 semantics say this should work. The message carries exit code and error."""
+    """The program must exit 0: S3 semantics say this should work. The message carries exit code and error.
+
+    A failure caused by the server answering NotImplemented / 501 makes the case *unsupported*.
+    """
     if not run.ok:
+        if not_implemented(run):
+            unsupported(f"{rule}: `{run.command}` {run.describe()}")
         raise S3Mismatch(f"{rule}: `{run.command}` must succeed; {run.describe()}")
     return run
 
@@ -204,6 +220,8 @@ def expect_exit(run: ProgramRun, codes: int | tuple[int, ...], rule: str) -> Pro
     """The program must exit with one of `codes` (e.g. `rclone check` = 1 when it finds a difference)."""
     accepted = (codes,) if isinstance(codes, int) else codes
     if run.timed_out or run.returncode not in accepted:
+        if not_implemented(run):
+            unsupported(f"{rule}: `{run.command}` {run.describe()}")
         wanted = " or ".join(str(c) for c in accepted)
         raise S3Mismatch(f"{rule}: `{run.command}` must exit {wanted}; {run.describe()}")
     return run
@@ -275,7 +293,7 @@ RCLONE_MULTIPART_FLAGS = ("--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M", "
 
 
 def awscli_config(target: LiveTarget, multipart_threshold: str = "5MB", multipart_chunksize: str = "5MB",
-                  checksum_mode: str | None = None) -> str:
+                  checksum_mode: str | None = None, s3_extra: Mapping[str, str] | None = None) -> str:
     """An AWS CLI config file (no secrets: credentials go in the environment)."""
     lines = [
         "[default]",
@@ -290,13 +308,14 @@ def awscli_config(target: LiveTarget, multipart_threshold: str = "5MB", multipar
         f"  multipart_threshold = {multipart_threshold}",
         f"  multipart_chunksize = {multipart_chunksize}",
         f"  addressing_style = {'virtual' if target.addressing == 'virtual' else 'path'}",
+        *(f"  {k} = {v}" for k, v in (s3_extra or {}).items()),
     ]
     return "\n".join(lines) + "\n"
 
 
 def awscli_env(target: LiveTarget, workdir: Path, checksum_mode: str | None = None, *,
                multipart_threshold: str = "5MB", multipart_chunksize: str = "5MB",
-               alt: bool = False) -> dict[str, str]:
+               s3_extra: Mapping[str, str] | None = None, alt: bool = False) -> dict[str, str]:
     """A complete environment for the AWS CLI talking to `target`.
 
     `checksum_mode=None` keeps the CLI's default (when_supported: CRC32 on uploads);
@@ -304,7 +323,8 @@ def awscli_env(target: LiveTarget, workdir: Path, checksum_mode: str | None = No
     """
     creds = target.alt_credentials if alt else target.credentials
     assert creds is not None
-    config = _private_file(workdir / "aws-config", awscli_config(target, multipart_threshold, multipart_chunksize))
+    config = _private_file(workdir / "aws-config",
+                           awscli_config(target, multipart_threshold, multipart_chunksize, s3_extra=s3_extra))
     env = {
         "AWS_ACCESS_KEY_ID": creds.access_key,
         "AWS_SECRET_ACCESS_KEY": creds.secret_key,

@@ -1,0 +1,5 @@
+"""`python -m gauntlet.parity ...`: the same as `gauntlet parity ...`."""
+
+from gauntlet.parity.cli import main
+
+raise SystemExit(main())

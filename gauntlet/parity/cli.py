@@ -1,0 +1,198 @@
+"""`gauntlet parity`: does the destination hold what the source holds?
+
+    gauntlet parity --source A --dest B [--bucket NAME | --bucket SRC:DEST ...] [--sample N] [--versions]
+                    [--no-metadata] [--no-tags] [--ignore-metadata NAME,...] [--workers N]
+                    [--out DIR] [--progress | --no-progress]
+
+A and B are targets of targets.yaml. Without --bucket every bucket of either side is
+compared; SRC:DEST compares two differently named buckets (also on one target).
+Per key: presence, size, ETag (multipart ETags are not compared: they depend on part
+sizes; their content is hashed instead), user metadata and Content-Type (HeadObject),
+tags (GetObjectTagging), SHA-256 of the content (all objects, or --sample N per bucket,
+--sample 0 for none), and with --versions the version and delete-marker counts.
+--ignore-metadata names user-metadata keys a copy tool adds (rclone: mtime,btime).
+
+Writes parity_summary.json, parity_differences.csv and parity_rows.jsonl into --out
+(default runs/<run-id>/). Exit codes: 0 identical, 1 differences, 2 errors (some
+objects unreadable), 30 same source and destination, 31 unknown bucket, 32 credentials
+rejected, 33 a target disappeared during the comparison, 34 bad command line; 10-17 as
+for every gauntlet command (bad targets file, unknown target, unreachable ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from gauntlet import masking
+from gauntlet.errors import CredentialsRejected as StartRejected
+from gauntlet.errors import GauntletError
+from gauntlet.parity.engine import ParityOptions, run_parity, same_target
+from gauntlet.parity.errors import CredentialsRejected, ParityError, ParityExit, SameTarget, UsageError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _usage_error(parser: argparse.ArgumentParser) -> Any:
+    def error(message: str) -> NoReturn:
+        parser.print_usage(sys.stderr)
+        print(f"s3gauntlet parity: {message}", file=sys.stderr)
+        raise SystemExit(int(ParityExit.USAGE))
+
+    return error
+
+
+def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the parity options to `parser`."""
+    parser.add_argument("--source", required=True, metavar="TARGET", help="the target data was copied from")
+    parser.add_argument("--dest", required=True, metavar="TARGET", help="the target data was copied to")
+    parser.add_argument("--bucket", action="append", metavar="NAME|SRC:DEST",
+                        help="compare only this bucket (repeatable); SRC:DEST pairs differently named buckets")
+    parser.add_argument("--sample", type=int, metavar="N",
+                        help="hash the content of N random objects per bucket (default: every object; 0: none)")
+    parser.add_argument("--versions", action="store_true", help="also compare version and delete-marker counts")
+    parser.add_argument("--no-metadata", action="store_true", help="skip HeadObject (user metadata, Content-Type)")
+    parser.add_argument("--no-tags", action="store_true", help="skip GetObjectTagging")
+    parser.add_argument("--ignore-metadata", action="append", metavar="NAME[,NAME]",
+                        help="user-metadata keys to leave out of the comparison (e.g. mtime,btime added by rclone)")
+    parser.add_argument("--workers", type=int, default=8, help="concurrent object reads (default 8)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the --sample choice (default 0)")
+    parser.add_argument("--out", metavar="DIR", help="output directory (default runs/<run-id>/)")
+    parser.add_argument("--run-id", help="run id (default: a new one)")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress line on stderr (default: when stderr is a terminal)")
+    parser.error = _usage_error(parser)  # type: ignore[method-assign]
+    parser.set_defaults(func=run)
+    return parser
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `parity` on gauntlet's subcommand parsers."""
+    parser = subparsers.add_parser("parity", help="compare what two targets hold (after a migration)",
+                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    return configure(parser)
+
+
+def options_from_args(args: argparse.Namespace) -> ParityOptions:
+    buckets: list[tuple[str, str]] | None = None
+    if args.bucket:
+        buckets = []
+        for spec in args.bucket:
+            source, sep, dest = spec.partition(":")
+            if not source or (sep and not dest) or ":" in dest:
+                raise UsageError(f"--bucket '{spec}': expected NAME or SRC:DEST")
+            buckets.append((source, dest or source))
+    if args.sample is not None and args.sample < 0:
+        raise UsageError(f"--sample {args.sample}: must be 0 or more")
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: must be 1 or more")
+    ignore = frozenset(name.strip().lower() for spec in args.ignore_metadata or [] for name in spec.split(",")
+                       if name.strip())
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    return ParityOptions(buckets=buckets, sample=args.sample, versions=args.versions, metadata=not args.no_metadata,
+                         tags=not args.no_tags, ignore_metadata=ignore, workers=args.workers, seed=args.seed,
+                         progress=progress)
+
+
+def _fail(line: str, code: int) -> int:
+    print(masking.mask(line), file=sys.stderr)
+    return code
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a comparison from parsed arguments; returns the exit code (never raises for known errors)."""
+    from gauntlet.fleet import Fleet
+    from gauntlet.meta import base_meta, write_meta
+    from gauntlet.naming import new_run_id
+    from gauntlet.targets import load_targets
+
+    fleet = None
+    try:
+        options = options_from_args(args)
+        targets_file = load_targets(getattr(args, "file", None))
+        source_t, dest_t = targets_file.get(args.source), targets_file.get(args.dest)
+        if args.source == args.dest and (options.buckets is None or any(s == d for s, d in options.buckets)):
+            raise SameTarget(f"source and dest are both target '{args.source}': nothing to compare "
+                             f"(use --bucket SRC:DEST to compare two buckets of one target)")
+        run_id = args.run_id or new_run_id()
+        out_dir = Path(args.out) if args.out else PROJECT_ROOT / "runs" / run_id
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fleet = Fleet(targets_file, out_dir)
+        wanted = [source_t] if source_t.name == dest_t.name else [source_t, dest_t]
+        try:
+            live = fleet.start(wanted)
+        except StartRejected as exc:
+            side = "source" if f"'{source_t.name}'" in str(exc) else "dest"
+            raise CredentialsRejected(f"{side} {exc}") from None
+        source, dest = live[source_t.name], live[dest_t.name]
+        if same_target(source, dest) and source.name != dest.name and (
+                options.buckets is None or any(s == d for s, d in options.buckets)):
+            raise SameTarget(f"source '{source.name}' and dest '{dest.name}' are the same endpoint "
+                             f"({source.endpoint}) with the same access key: nothing to compare")
+        for side in (source, dest):
+            if side.launched:
+                print(f"s3gauntlet parity: note: target '{side.name}' is a local server launched for this "
+                      f"command; it starts empty", file=sys.stderr)
+        meta = base_meta(run_id, "parity", [{"name": t.name, "endpoint": t.endpoint, "server": t.server or "remote",
+                                             "version": t.version} for t in (source, dest)], sys.argv[1:])
+        write_meta(out_dir / "meta.json", meta)
+        result = run_parity(source, dest, options, out_dir, run_id)
+        meta.update({"end_time": result.summary["end_time"], "exit_status": result.exit_code})
+        write_meta(out_dir / "meta.json", meta)
+        print_summary(result.summary, out_dir)
+        if result.error is not None:
+            print(masking.mask(result.error.line), file=sys.stderr)
+        return result.exit_code
+    except ParityError as exc:
+        return _fail(exc.line, int(exc.exit_code))
+    except GauntletError as exc:
+        return _fail(f"s3gauntlet parity: {exc}", int(exc.exit_code))
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if fleet is not None:
+            fleet.stop()
+
+
+def print_summary(summary: dict[str, Any], out_dir: Path, stream: Any = None) -> None:
+    """A few human lines: what was compared and what differed."""
+    out = stream or sys.stdout
+    totals = summary["totals"]
+    kinds = ", ".join(f"{k} {n:,}" for k, n in totals["by_kind"].items())
+    print(f"parity {summary['source']['name']} → {summary['dest']['name']}: {summary['buckets_compared']} "
+          f"bucket(s), {totals['objects_compared']:,} objects compared: {totals['matched']:,} matched, "
+          f"{totals['missing_on_dest']:,} missing on dest, {totals['missing_on_source']:,} missing on source, "
+          f"{totals['differing']:,} differing, {totals['errors']:,} unreadable; hashed {totals['hashed']:,}",
+          file=out)
+    if kinds:
+        print(f"  differences by kind: {kinds}", file=out)
+    for name in summary["buckets_missing_on_dest"]:
+        print(f"  bucket '{name}' is missing on the dest", file=out)
+    for name in summary["buckets_missing_on_source"]:
+        print(f"  bucket '{name}' is missing on the source", file=out)
+    for note in summary.get("notes", []):
+        print(f"  note: {note} ({totals['etag_multipart_inconclusive']:,} objects)", file=out)
+    state = "complete" if summary["complete"] else "INCOMPLETE (stopped early)"
+    print(f"  {state}; exit {summary['exit_code']}; files: {out_dir}/parity_summary.json, parity_differences.csv, "
+          f"parity_rows.jsonl", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Standalone entry point (`python -m gauntlet.parity`) until `gauntlet parity` is wired in."""
+    parser = argparse.ArgumentParser(prog="gauntlet parity", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--file", help="targets file (default: targets.yaml of the project, or $GAUNTLET_TARGETS)")
+    configure(parser)
+    args = parser.parse_args(argv)
+    return run(args)
+
+
+def load_summary(out_dir: Path) -> dict[str, Any]:
+    return json.loads((Path(out_dir) / "parity_summary.json").read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,279 @@
+"""Streamed listings of one side, and the merge-join of two of them.
+
+Both sides list in S3 key order (ascending UTF-8 bytes), one page at a time, so
+the comparison walks two sorted streams side by side and never holds more than a
+page of keys per side: memory stays flat however big the bucket is. A listing
+that goes backwards would make the merge-join report phantom differences, so it
+is detected (`ListingOrderError`); the comparison then sorts that bucket's listings
+on disk (`spill_sorted`, an SQLite file: memory stays flat) and merge-joins those.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import botocore.exceptions
+
+from gauntlet.parity.errors import CredentialsRejected, ParityError, TargetGone
+from gauntlet.verdict import client_error_details
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+#: Error codes meaning "these keys are not accepted here" rather than "this object is unreadable".
+REJECTED_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
+                  "InvalidClientTokenId", "AuthorizationHeaderMalformed"}
+_GONE = (
+    botocore.exceptions.EndpointConnectionError,
+    botocore.exceptions.ConnectionClosedError,
+    botocore.exceptions.ConnectTimeoutError,
+    botocore.exceptions.ReadTimeoutError,
+    botocore.exceptions.HTTPClientError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def s3_order(key: str) -> bytes:
+    """The sort key S3 lists by: the key's UTF-8 bytes."""
+    return key.encode("utf-8", "surrogatepass")
+
+
+class ListingOrderError(ParityError):
+    """A side listed keys out of S3 order; a merge-join of it would be wrong."""
+
+
+def fatal_error(exc: BaseException, side: str) -> ParityError | None:
+    """The comparison-ending error `exc` stands for (target gone, keys rejected), or None."""
+    if isinstance(exc, ParityError):
+        return exc
+    if isinstance(exc, _GONE):
+        reason = str(exc).split(": ", 1)[-1] if ": " in str(exc) else type(exc).__name__
+        return TargetGone(f"{side} disappeared during the comparison ({type(exc).__name__}: {reason})")
+    if isinstance(exc, botocore.exceptions.ClientError):
+        status, code, message = client_error_details(exc)
+        if code in REJECTED_CODES:
+            return CredentialsRejected(f"{side}: credentials rejected ({status} {code}"
+                                       f"{': ' + message if message else ''})")
+    return None
+
+
+def describe_client_error(exc: BaseException) -> str:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        status, code, message = client_error_details(exc)
+        op = getattr(exc, "operation_name", "request")
+        return f"{op}: {status} {code}" + (f" ({message})" if message else "")
+    return f"{type(exc).__name__}: {exc}"
+
+
+# --------------------------------------------------------------------------- objects
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectEntry:
+    """One key of a plain listing."""
+
+    key: str
+    size: int
+    etag: str
+
+    def describe(self) -> str:
+        return f"size={self.size} etag={self.etag}"
+
+
+def normalize_etag(etag: str | None) -> str:
+    return (etag or "").strip().strip('"').lower()
+
+
+def is_multipart_etag(etag: str) -> bool:
+    """`<32 hex>-<parts>`: the ETag of a multipart upload, which depends on the part sizes used."""
+    head, sep, parts = etag.partition("-")
+    return bool(sep) and len(head) == 32 and parts.isdigit()
+
+
+def _ordered(items: Iterable[T], key: Callable[[T], str], where: str) -> Iterator[T]:
+    previous: bytes | None = None
+    previous_key = ""
+    for item in items:
+        current = s3_order(key(item))
+        if previous is not None and current <= previous:
+            raise ListingOrderError(f"{where} lists keys out of S3 order ({key(item)!r} after {previous_key!r}); "
+                                    f"cannot compare it by merge-join")
+        previous, previous_key = current, key(item)
+        yield item
+
+
+def iter_objects(client: Any, bucket: str, side: str, page_size: int = 1000,
+                 on_page: Callable[[int], None] | None = None, check_order: bool = True) -> Iterator[ObjectEntry]:
+    """Every object of `bucket` in the server's listing order, one ListObjectsV2 page at a time
+    (`check_order`: raise `ListingOrderError` as soon as it is not S3 order)."""
+
+    def entries() -> Iterator[ObjectEntry]:
+        try:
+            pages = client.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, PaginationConfig={"PageSize": page_size})
+            for page in pages:
+                contents = page.get("Contents") or []
+                if on_page is not None:
+                    on_page(len(contents))
+                for item in contents:
+                    yield ObjectEntry(item["Key"], int(item.get("Size") or 0), normalize_etag(item.get("ETag")))
+        except Exception as exc:
+            fatal = fatal_error(exc, side)
+            if fatal is not None:
+                raise fatal from None
+            raise ParityError(f"{side}: listing bucket '{bucket}' failed: {describe_client_error(exc)}") from None
+
+    if not check_order:
+        return entries()
+    return _ordered(entries(), lambda e: e.key, f"{side} bucket '{bucket}'")
+
+
+# --------------------------------------------------------------------------- versions
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSummary:
+    """What ListObjectVersions says about one key."""
+
+    key: str
+    versions: int
+    delete_markers: int
+    latest_is_delete_marker: bool
+
+    def describe(self) -> str:
+        latest = ", latest is a delete marker" if self.latest_is_delete_marker else ""
+        return f"versions={self.versions} delete_markers={self.delete_markers}{latest}"
+
+
+def _page_entries(page: dict[str, Any]) -> Iterator[tuple[str, bool, bool]]:
+    """(key, is_delete_marker, is_latest) of one page in key order (versions and markers interleaved)."""
+    versions = [(v["Key"], False, bool(v.get("IsLatest"))) for v in page.get("Versions") or []]
+    markers = [(m["Key"], True, bool(m.get("IsLatest"))) for m in page.get("DeleteMarkers") or []]
+    # both lists are in key order; a stable sort by key keeps each key's entries together
+    yield from sorted(versions + markers, key=lambda e: s3_order(e[0]))
+
+
+def iter_version_entries(client: Any, bucket: str, side: str, page_size: int = 1000
+                         ) -> Iterator[tuple[str, bool, bool]]:
+    """(key, is_delete_marker, is_latest) of every version, in the server's listing order."""
+    try:
+        pages = client.get_paginator("list_object_versions").paginate(
+            Bucket=bucket, PaginationConfig={"PageSize": page_size})
+        for page in pages:
+            yield from _page_entries(page)
+    except Exception as exc:
+        fatal = fatal_error(exc, side)
+        if fatal is not None:
+            raise fatal from None
+        raise ParityError(f"{side}: listing versions of bucket '{bucket}' failed: "
+                          f"{describe_client_error(exc)}") from None
+
+
+def summarize_versions(entries: Iterable[tuple[str, bool, bool]]) -> Iterator[VersionSummary]:
+    """Group consecutive entries of one key into a VersionSummary."""
+    current: str | None = None
+    versions = markers = 0
+    latest_marker = False
+    for key, is_marker, is_latest in entries:
+        if key != current:
+            if current is not None:
+                yield VersionSummary(current, versions, markers, latest_marker)
+            current, versions, markers, latest_marker = key, 0, 0, False
+        if is_marker:
+            markers += 1
+        else:
+            versions += 1
+        if is_latest:
+            latest_marker = is_marker
+    if current is not None:
+        yield VersionSummary(current, versions, markers, latest_marker)
+
+
+def iter_version_summaries(client: Any, bucket: str, side: str, page_size: int = 1000) -> Iterator[VersionSummary]:
+    """One summary per key in key order (a key's versions may span pages); checks S3 order."""
+    return _ordered(summarize_versions(iter_version_entries(client, bucket, side, page_size)),
+                    lambda s: s.key, f"{side} bucket '{bucket}' (versions)")
+
+
+class SortedSpill:
+    """Sort a listing on disk (an SQLite file), for a server that does not list in S3 order.
+
+    Keys are stored as their UTF-8 bytes (BLOB, compared with memcmp), which is S3 order.
+    """
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="s3g-parity-spill-", dir=directory)
+        self.db = sqlite3.connect(str(Path(self._dir.name) / "spill.db"), check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("PRAGMA cache_size=-16000")  # at most ~16 MB of page cache
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.db.close()
+        self._dir.cleanup()
+
+    def objects(self, entries: Iterable[ObjectEntry], batch: int = 1000) -> Iterator[ObjectEntry]:
+        """`entries` back in S3 order (a key listed twice is kept once)."""
+        self.db.execute("CREATE TABLE o (k BLOB PRIMARY KEY, size INTEGER, etag TEXT)")
+        rows: list[tuple[bytes, int, str]] = []
+        for entry in entries:
+            rows.append((s3_order(entry.key), entry.size, entry.etag))
+            if len(rows) >= batch:
+                self.db.executemany("INSERT OR IGNORE INTO o VALUES (?, ?, ?)", rows)
+                rows.clear()
+        self.db.executemany("INSERT OR IGNORE INTO o VALUES (?, ?, ?)", rows)
+        for k, size, etag in self.db.execute("SELECT k, size, etag FROM o ORDER BY k"):
+            yield ObjectEntry(bytes(k).decode("utf-8", "surrogatepass"), int(size), etag)
+
+    def versions(self, entries: Iterable[tuple[str, bool, bool]], batch: int = 1000) -> Iterator[VersionSummary]:
+        """Version summaries in S3 order from version entries in any order."""
+        self.db.execute("CREATE TABLE v (k BLOB, marker INTEGER, latest INTEGER)")
+        rows: list[tuple[bytes, int, int]] = []
+        for key, is_marker, is_latest in entries:
+            rows.append((s3_order(key), int(is_marker), int(is_latest)))
+            if len(rows) >= batch:
+                self.db.executemany("INSERT INTO v VALUES (?, ?, ?)", rows)
+                rows.clear()
+        self.db.executemany("INSERT INTO v VALUES (?, ?, ?)", rows)
+        query = ("SELECT k, SUM(1 - marker), SUM(marker), MAX(CASE WHEN latest = 1 AND marker = 1 THEN 1 ELSE 0 END) "
+                 "FROM v GROUP BY k ORDER BY k")
+        for k, versions, markers, latest_marker in self.db.execute(query):
+            yield VersionSummary(bytes(k).decode("utf-8", "surrogatepass"), int(versions), int(markers),
+                                 bool(latest_marker))
+
+
+# --------------------------------------------------------------------------- merge-join
+
+
+@dataclass(frozen=True, slots=True)
+class Pair(Generic[T, U]):
+    key: str
+    source: T | None
+    dest: U | None
+
+
+def merge_join(source: Iterable[T], dest: Iterable[U], key: Callable[[Any], str] = lambda e: e.key
+               ) -> Iterator[Pair[T, U]]:
+    """Walk two key-ordered streams together: one Pair per key present on either side."""
+    left, right = iter(source), iter(dest)
+    a = next(left, None)
+    b = next(right, None)
+    while a is not None or b is not None:
+        if b is None or (a is not None and s3_order(key(a)) < s3_order(key(b))):
+            assert a is not None
+            yield Pair(key(a), a, None)
+            a = next(left, None)
+        elif a is None or s3_order(key(b)) < s3_order(key(a)):
+            yield Pair(key(b), None, b)
+            b = next(right, None)
+        else:
+            yield Pair(key(a), a, b)
+            a, b = next(left, None), next(right, None)
