@@ -1,7 +1,7 @@
 """Locust's web UI with the S3 users, driven as a user would: headless Chromium through Playwright.
 
 Starts ``python -m gauntlet.loadrun --ui`` (what ``tox -e ui`` runs) against a launched
-rclone on loopback, opens the page, starts a swarm from the form, waits until the
+SeaweedFS on loopback, opens the page, starts a swarm from the form, waits until the
 statistics table shows S3 request rows with non-zero counts, stops the swarm and
 keeps a screenshot (``$GAUNTLET_ARTIFACTS_DIR``, default ``runs/artifacts/``).
 
@@ -24,7 +24,7 @@ import pytest
 
 from gauntlet.launch.base import free_port
 from tests.integration.conftest import ROOT
-from tests.integration.test_load_run import read_jsonl, require_load, require_module, start_load
+from tests.integration.test_load_run import MULTI_TARGET, read_jsonl, require_load, require_module, start_load
 
 pytestmark = pytest.mark.integration
 
@@ -83,7 +83,7 @@ def test_web_ui_swarm_shows_s3_rows(tmp_path: Path) -> None:
 
     port = free_port()
     run_dir = tmp_path / "run"
-    proc = start_load(["--ui", "--web-port", str(port), "--target", "rclone", "--profile", "smoke",
+    proc = start_load(["--ui", "--web-port", str(port), "--target", MULTI_TARGET, "--profile", "smoke",
                        "--run-time", "20s", "--users", "3", "--spawn-rate", "3", "--run-dir", str(run_dir)])
     shot = artifacts_dir() / f"load-ui-{time.strftime('%Y%m%d-%H%M%S')}.png"
     try:
