@@ -22,8 +22,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from gauntlet import masking
-from gauntlet.errors import ExitCode, GauntletError, UnknownTarget
+from gauntlet.errors import ExitCode, GauntletError, UnknownTarget, exit_code_of
 from gauntlet.fleet import Fleet
 from gauntlet.naming import is_run_id
 from gauntlet.parity.cli import add_parser as add_parity_parser
@@ -144,13 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except GauntletError as error:
-        print(masking.mask(error.line), file=sys.stderr)
-        return int(error.exit_code)
-    except KeyboardInterrupt:
-        return 130
+    return exit_code_of(lambda: args.func(args))
 
 
 if __name__ == "__main__":

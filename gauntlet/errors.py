@@ -6,6 +6,8 @@ tell "a server behaved unlike S3" (1) from "the harness could not run" (10+).
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from enum import IntEnum
 
 
@@ -26,16 +28,18 @@ class ExitCode(IntEnum):
 class GauntletError(Exception):
     """An error with a one-line message and a distinct exit code."""
 
-    exit_code: ExitCode = ExitCode.CONFIG_INVALID
+    exit_code: int = ExitCode.CONFIG_INVALID
+    #: How the line starts (a sub-command may name itself: "s3gauntlet parity").
+    prefix = "s3gauntlet"
 
-    def __init__(self, message: str, exit_code: ExitCode | None = None) -> None:
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
 
     @property
     def line(self) -> str:
-        return f"s3gauntlet: {self}"
+        return f"{self.prefix}: {self}"
 
 
 class ConfigError(GauntletError):
@@ -76,3 +80,16 @@ class ServerExitedAtStartup(LaunchFailed):
 
 class TargetDied(GauntletError):
     exit_code = ExitCode.TARGET_DIED
+
+
+def exit_code_of(call: Callable[[], int]) -> int:
+    """Run a command's body: a GauntletError becomes its one masked line on stderr and its exit code."""
+    from gauntlet import masking  # local import: masking must stay importable on its own
+
+    try:
+        return int(call())
+    except GauntletError as error:
+        print(masking.mask(error.line), file=sys.stderr)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        return 130

@@ -55,6 +55,7 @@ from gauntlet.errors import (
     GauntletError,
     LaunchFailed,
     TargetDied,
+    exit_code_of,
 )
 from gauntlet.fleet import Fleet, LiveTarget
 from gauntlet.loadprofile import (
@@ -641,17 +642,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
+
+    def body() -> int:
         if args.worker and (args.master or args.ui):
             raise ConfigError("--worker cannot be combined with --master or --ui")
         if args.worker:
             return run_worker(args)
         return LoadRun(args).run()
-    except GauntletError as error:
-        print(masking.mask(error.line), file=sys.stderr)
-        return int(error.exit_code)
-    except KeyboardInterrupt:
-        return 130
+
+    return exit_code_of(body)
 
 
 if __name__ == "__main__":

@@ -626,6 +626,15 @@ def signed_chunked_length(body_length: int, chunk_size: int) -> int:
     return sum(len(f"{n:x}") + overhead + n for n in sizes)
 
 
+def _with_defaults(headers: Mapping[str, str] | None, defaults: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """`headers` plus each default the caller did not give (names compared case-insensitively)."""
+    hdrs: dict[str, str] = dict(headers or {})
+    for name, value in defaults:
+        if _find(hdrs, name.lower()) is None:
+            hdrs[name] = value
+    return hdrs
+
+
 def sign_streaming_request(
     method: str,
     url: str,
@@ -651,28 +660,15 @@ def sign_streaming_request(
     seed of the chunk chain. Returns the signed request (``.body`` is the framed
     body) and the framed body.
     """
-    hdrs: dict[str, str] = dict(headers or {})
-    for name, value in (
+    hdrs = _with_defaults(headers, (
         ("Content-Encoding", "aws-chunked"),
         ("Content-Length", str(signed_chunked_length(len(body), chunk_size))),
         ("X-Amz-Decoded-Content-Length", str(len(body))),
-    ):
-        if _find(hdrs, name.lower()) is None:
-            hdrs[name] = value
+    ))
     req = sign_request(
-        method,
-        url,
-        hdrs,
-        None,
-        access_key=access_key,
-        secret_key=secret_key,
-        region=region,
-        service=service,
-        session_token=session_token,
-        payload_hash=STREAMING_PAYLOAD,
-        amz_date=amz_date,
-        signed_headers=signed_headers,
-        unsigned_headers=unsigned_headers,
+        method, url, hdrs, None, access_key=access_key, secret_key=secret_key, region=region, service=service,
+        session_token=session_token, payload_hash=STREAMING_PAYLOAD, amz_date=amz_date,
+        signed_headers=signed_headers, unsigned_headers=unsigned_headers,
     )
     framed = chunked_body(
         body,
@@ -747,29 +743,16 @@ def sign_unsigned_trailer_request(
     """
     if trailer_value is None:
         trailer_value = checksum_value(trailer_name, body)
-    hdrs: dict[str, str] = dict(headers or {})
-    for name, value in (
+    hdrs = _with_defaults(headers, (
         ("Content-Encoding", "aws-chunked"),
         ("Content-Length", str(unsigned_trailer_length(len(body), chunk_size, trailer_name, trailer_value))),
         ("X-Amz-Decoded-Content-Length", str(len(body))),
         ("X-Amz-Trailer", trailer_name),
-    ):
-        if _find(hdrs, name.lower()) is None:
-            hdrs[name] = value
+    ))
     req = sign_request(
-        method,
-        url,
-        hdrs,
-        None,
-        access_key=access_key,
-        secret_key=secret_key,
-        region=region,
-        service=service,
-        session_token=session_token,
-        payload_hash=STREAMING_UNSIGNED_TRAILER,
-        amz_date=amz_date,
-        signed_headers=signed_headers,
-        unsigned_headers=unsigned_headers,
+        method, url, hdrs, None, access_key=access_key, secret_key=secret_key, region=region, service=service,
+        session_token=session_token, payload_hash=STREAMING_UNSIGNED_TRAILER, amz_date=amz_date,
+        signed_headers=signed_headers, unsigned_headers=unsigned_headers,
     )
     framed = unsigned_trailer_body(body, chunk_size, trailer_name, trailer_value)
     req.body = framed

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from gauntlet.errors import GauntletError
+
 
 class ParityExit(IntEnum):
     IDENTICAL = 0
@@ -32,19 +34,11 @@ class ParityExit(IntEnum):
     USAGE = 34
 
 
-class ParityError(Exception):
+class ParityError(GauntletError):
     """A comparison that cannot go on (or start): one line, one exit code."""
 
-    exit_code: ParityExit = ParityExit.ERRORS
-
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
-        super().__init__(message)
-        if exit_code is not None:
-            self.exit_code = exit_code  # type: ignore[assignment]
-
-    @property
-    def line(self) -> str:
-        return f"s3gauntlet parity: {self}"
+    exit_code: int = ParityExit.ERRORS
+    prefix = "s3gauntlet parity"
 
 
 class SameTarget(ParityError):
