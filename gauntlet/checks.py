@@ -8,6 +8,7 @@ A server answering NotImplemented / 501 makes the case *unsupported*, never a pa
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,6 +18,19 @@ import requests
 
 from gauntlet.data import first_difference
 from gauntlet.verdict import UNSUPPORTED_PREFIX, S3Mismatch, client_error_details, is_not_implemented
+
+_case = threading.local()
+
+
+def begin_case() -> None:
+    """Start counting checks for a new case (the plugin calls this before each case)."""
+    _case.checks = 0
+
+
+def _next_check(helper: str) -> str:
+    """A stable short id for the check about to run: the helper's name and its order in the case."""
+    _case.checks = getattr(_case, "checks", 0) + 1
+    return f"{helper}#{_case.checks}"
 
 
 def unsupported(reason: str) -> None:
@@ -60,6 +74,7 @@ def expect_error(
     """
     seen = ErrorSeen()
     codes = _codes(code)
+    check = _next_check("expect_error")
     try:
         yield seen
     except botocore.exceptions.ClientError as exc:
@@ -71,11 +86,11 @@ def expect_error(
             raise S3Mismatch(
                 f"{rule}: S3 requires {_describe(status, codes)}; server answered "
                 f"{seen.status} {seen.code}: {seen.message}".rstrip(": "),
-                seen.status, seen.code,
+                seen.status, seen.code, check=check, required_status=status, required_codes=codes,
             ) from None
         return
     raise S3Mismatch(f"{rule}: S3 requires {_describe(status, codes)}; the server accepted the request",
-                     200, None)
+                     200, None, check=check, required_status=status, required_codes=codes)
 
 
 def expect_http_error(
@@ -83,6 +98,7 @@ def expect_http_error(
 ) -> str | None:
     """Like `expect_error` for a raw `requests` response; returns the error code found."""
     codes = _codes(code)
+    check = _next_check("expect_http_error")
     got_code = error_code_of(response)
     if is_not_implemented(response.status_code, got_code) and "NotImplemented" not in codes:
         unsupported(f"{rule}: server answered {response.status_code} {got_code}")
@@ -92,7 +108,7 @@ def expect_http_error(
             else f"server answered {response.status_code} {got_code or '(no error code in the body)'}"
         )
         raise S3Mismatch(f"{rule}: S3 requires {_describe(status, codes)}; {detail}",
-                         response.status_code, got_code)
+                         response.status_code, got_code, check=check, required_status=status, required_codes=codes)
     return got_code
 
 
@@ -108,6 +124,7 @@ def error_code_of(response: requests.Response) -> str | None:
 
 def expect_status(response: requests.Response, status: int, rule: str) -> None:
     """A raw response must have exactly this status."""
+    check = _next_check("expect_status")
     if response.status_code != status:
         code = error_code_of(response)
         if is_not_implemented(response.status_code, code):
@@ -115,22 +132,25 @@ def expect_status(response: requests.Response, status: int, rule: str) -> None:
         raise S3Mismatch(
             f"{rule}: S3 requires HTTP {status}; server answered {response.status_code}"
             + (f" {code}" if code else "" if response.status_code < 300 else " (no error code in the body)"),
-            response.status_code, code,
+            response.status_code, code, check=check, required_status=status,
         )
 
 
 def expect_equal(actual: Any, expected: Any, rule: str) -> None:
     """`actual` must equal `expected`; bytes are compared without dumping them."""
+    check = _next_check("expect_equal")
     if actual == expected:
         return
     if isinstance(actual, (bytes, bytearray)) and isinstance(expected, (bytes, bytearray)):
-        raise S3Mismatch(f"{rule}: S3 requires the stored bytes back exactly; got {first_difference(actual, expected)}")
-    raise S3Mismatch(f"{rule}: S3 requires {expected!r}; server gave {actual!r}")
+        raise S3Mismatch(f"{rule}: S3 requires the stored bytes back exactly; got {first_difference(actual, expected)}",
+                         check=check)
+    raise S3Mismatch(f"{rule}: S3 requires {expected!r}; server gave {actual!r}", check=check)
 
 
 def expect_true(condition: bool, rule: str, what_happened: str) -> None:
+    check = _next_check("expect_true")
     if not condition:
-        raise S3Mismatch(f"{rule}: {what_happened}")
+        raise S3Mismatch(f"{rule}: {what_happened}", check=check)
 
 
 def status_of(response: dict[str, Any]) -> int:

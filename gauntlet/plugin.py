@@ -27,8 +27,8 @@ from typing import Any
 
 import pytest
 
-from gauntlet import masking
-from gauntlet.checks import unsupported
+from gauntlet import masking, severity
+from gauntlet.checks import begin_case, unsupported
 from gauntlet.cleanup import CleanupError, ForeignBucket, delete_bucket
 from gauntlet.errors import ExitCode, GauntletError
 from gauntlet.fleet import Fleet, LiveTarget
@@ -212,6 +212,23 @@ def _case_location(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseExceptio
     return f"{shown}:{line}"
 
 
+def _assert_check(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException] | None) -> str | None:
+    """For a failure the checks helpers didn't name: `line+N`, its line counted from the case's `def`."""
+    if excinfo is None:
+        return None
+    function = getattr(item, "function", None)
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return None
+    path = Path(str(item.path))
+    lines = [entry.lineno + 1 for entry in excinfo.traceback if Path(str(entry.path)) == path]
+    return f"line+{lines[-1] - code.co_firstlineno}" if lines else None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    begin_case()
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     run = get_run(config)
     if run is None or not run.controller:
@@ -369,7 +386,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     skip_reason = None
     if exc is not None and isinstance(exc, pytest.skip.Exception):
         skip_reason, exc = str(exc.msg), None
-    verdict = classify(exc, call.when, skip_reason)
+    verdict = classify(exc, call.when, skip_reason, _assert_check(item, call.excinfo) if exc is not None else None)
+    case_severity = severity.declared(item.iter_markers(severity.MARKER))
     if verdict.outcome is Outcome.UNSUPPORTED and report.outcome == "failed":
         # a server's NotImplemented is not a failure of the run
         report.outcome = "skipped"
@@ -382,6 +400,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         "case": case_name(item),
         "area": area_of(item),
         "verdict": verdict.to_dict(),
+        "severity": case_severity,
         "leftovers": item.stash.get(_LEFTOVERS_KEY, []) if call.when == "teardown" else [],
     }
     return report
@@ -411,8 +430,10 @@ class _Recorder:
         verdict = combine(run.phases.pop(report.nodeid))
         duration = self.durations.pop(report.nodeid, 0.0)
         run.leftovers.extend(info.get("leftovers") or [])
+        finding = severity.of_finding(info["severity"], verdict.refused_as)
         run.writer.write(make_row(run.run_id, info["target"], info["area"], info["case"], verdict.outcome.value,
-                                  duration, verdict.http_status, verdict.error_code, verdict.message))
+                                  duration, verdict.http_status, verdict.error_code, verdict.message,
+                                  finding, verdict.fingerprint))
         counts = run.per_target.setdefault(info["target"], {o.value: 0 for o in Outcome})
         counts[verdict.outcome.value] += 1
 

@@ -13,13 +13,17 @@ from typing import Any, TextIO
 
 from gauntlet import masking
 
-ROW_FIELDS = ("run_id", "target", "area", "case", "outcome", "duration_s", "http_status", "error_code", "message")
+ROW_FIELDS = ("run_id", "target", "area", "case", "outcome", "duration_s", "http_status", "error_code", "message",
+              "severity", "fingerprint")
 
 
 def make_row(
     run_id: str, target: str, area: str, case: str, outcome: str, duration_s: float,
     http_status: int | None = None, error_code: str | None = None, message: str = "",
+    severity: str | None = None, fingerprint: str | None = None,
 ) -> dict[str, Any]:
+    """One case's row. `severity`: how much this result matters (gauntlet/severity.py; for a failure, the
+    finding's severity); `fingerprint`: `status|code|check` of a fail or error, None otherwise."""
     return {
         "run_id": run_id,
         "target": target,
@@ -30,6 +34,8 @@ def make_row(
         "http_status": http_status,
         "error_code": error_code,
         "message": masking.mask(message or ""),
+        "severity": severity,
+        "fingerprint": fingerprint,
     }
 
 

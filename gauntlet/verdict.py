@@ -35,10 +35,15 @@ class Outcome(str, Enum):
 class S3Mismatch(AssertionError):
     """The server's answer differs from what S3 requires."""
 
-    def __init__(self, message: str, http_status: int | None = None, error_code: str | None = None) -> None:
+    def __init__(self, message: str, http_status: int | None = None, error_code: str | None = None, *,
+                 check: str | None = None, required_status: int | None = None,
+                 required_codes: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.error_code = error_code
+        self.check = check  # which check of the case failed: a stable short id such as "expect_error#2"
+        self.required_status = required_status
+        self.required_codes = required_codes
 
 
 class TargetDown(Exception):
@@ -51,6 +56,17 @@ class Verdict:
     message: str = ""
     http_status: int | None = None
     error_code: str | None = None
+    check: str | None = None
+    # the case required a refusal and the server refused in another way: "status" (another status)
+    # or "code" (the required status, another error code); None otherwise
+    refused_as: str | None = None
+
+    @property
+    def fingerprint(self) -> str | None:
+        """`status|code|check` of a fail or error: equal fingerprints are the same finding."""
+        if self.outcome not in (Outcome.FAIL, Outcome.ERROR):
+            return None
+        return f"{self.http_status or '-'}|{self.error_code or '-'}|{self.check or '-'}"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -60,7 +76,7 @@ class Verdict:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Verdict:
         return cls(Outcome(data["outcome"]), data.get("message", ""), data.get("http_status"),
-                   data.get("error_code"))
+                   data.get("error_code"), data.get("check"), data.get("refused_as"))
 
 
 NOT_IMPLEMENTED_CODES = {"NotImplemented", "NotImplementedError"}
@@ -104,8 +120,11 @@ def _first_lines(text: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def classify(exc: BaseException | None, phase: str, skip_reason: str | None = None) -> Verdict:
-    """The verdict for one phase (setup / call / teardown) of a case."""
+def classify(exc: BaseException | None, phase: str, skip_reason: str | None = None,
+             check: str | None = None) -> Verdict:
+    """The verdict for one phase (setup / call / teardown) of a case.
+
+    `check` names where the case failed when the exception doesn't (a plain `assert` line)."""
     if skip_reason is not None:
         reason = skip_reason.removeprefix("Skipped: ")
         return Verdict(Outcome.UNSUPPORTED, masking.mask(reason.removeprefix(UNSUPPORTED_PREFIX)))
@@ -113,7 +132,11 @@ def classify(exc: BaseException | None, phase: str, skip_reason: str | None = No
         return Verdict(Outcome.PASS)
     where = "" if phase == "call" else f"{phase}: "
     if isinstance(exc, S3Mismatch):
-        return Verdict(Outcome.FAIL, masking.mask(_first_lines(str(exc))), exc.http_status, exc.error_code)
+        refused_as = None
+        if (exc.required_status or 0) >= 300 and (exc.http_status or 0) >= 300:
+            refused_as = "code" if exc.http_status == exc.required_status else "status"
+        return Verdict(Outcome.FAIL, masking.mask(_first_lines(str(exc))), exc.http_status, exc.error_code,
+                       exc.check or check, refused_as)
     if isinstance(exc, botocore.exceptions.ClientError):
         status, code, message = client_error_details(exc)
         op = getattr(exc, "operation_name", "the request")
@@ -122,21 +145,25 @@ def classify(exc: BaseException | None, phase: str, skip_reason: str | None = No
                            status, code)
         answer = f"server answered {status} {code}" + (f": {message}" if message else "")
         if phase != "call":
-            return Verdict(Outcome.ERROR, masking.mask(f"{where}{op}: {answer}"), status, code)
+            return Verdict(Outcome.ERROR, masking.mask(f"{where}{op}: {answer}"), status, code, f"{phase}:{op}")
         return Verdict(
-            Outcome.FAIL, masking.mask(_first_lines(f"S3 requires {op} to succeed here; {answer}")), status, code
+            Outcome.FAIL, masking.mask(_first_lines(f"S3 requires {op} to succeed here; {answer}")), status, code,
+            f"call:{op}",
         )
     if isinstance(exc, TargetDown):
         return Verdict(Outcome.ERROR, masking.mask(str(exc)))
     if isinstance(exc, AssertionError):
         outcome = Outcome.FAIL if phase == "call" else Outcome.ERROR
-        return Verdict(outcome, masking.mask(where + _first_lines(str(exc) or "assertion failed")))
+        return Verdict(outcome, masking.mask(where + _first_lines(str(exc) or "assertion failed")), check=check)
     if isinstance(exc, _SERVER_SENT_GARBAGE):
         outcome = Outcome.FAIL if phase == "call" else Outcome.ERROR
-        return Verdict(outcome, masking.mask(where + _first_lines(f"unusable response: {exc}")))
+        return Verdict(outcome, masking.mask(where + _first_lines(f"unusable response: {exc}")),
+                       check=f"{phase}:{type(exc).__name__}")
     if isinstance(exc, _CONNECTION_ERRORS):
-        return Verdict(Outcome.ERROR, masking.mask(where + _first_lines(f"connection failed: {exc}")))
-    return Verdict(Outcome.ERROR, masking.mask(where + _first_lines(f"{type(exc).__name__}: {exc}")))
+        return Verdict(Outcome.ERROR, masking.mask(where + _first_lines(f"connection failed: {exc}")),
+                       check=f"{phase}:connection")
+    return Verdict(Outcome.ERROR, masking.mask(where + _first_lines(f"{type(exc).__name__}: {exc}")),
+                   check=f"{phase}:{type(exc).__name__}")
 
 
 def combine(phases: dict[str, Verdict]) -> Verdict:
@@ -149,7 +176,7 @@ def combine(phases: dict[str, Verdict]) -> Verdict:
         return call
     teardown = phases.get("teardown")
     if teardown is not None and teardown.outcome is not Outcome.PASS:
-        return Verdict(Outcome.ERROR, teardown.message, teardown.http_status, teardown.error_code)
+        return Verdict(Outcome.ERROR, teardown.message, teardown.http_status, teardown.error_code, teardown.check)
     if call is None:
         return Verdict(Outcome.ERROR, "case did not run")
     return call

@@ -12,6 +12,8 @@
         cases:                                   # expected outcome of every case
           test_objects.py::test_range_suffix_returns_last_bytes_with_206: pass
           test_sigv4.py::test_bogus_security_token_is_400_invalidtoken: fail
+          test_objects.py::test_copy_onto_itself_without_replace_is_400_invalidrequest:   # a failure, and how it fails
+            {outcome: fail, fingerprint: "200|-|expect_error#1", severity: detail}
         performance:                             # measured values; the floors derive from them
           GET 4KiB: {rps: 135.9, p99_ms: 47.0}
           PUT 64KiB: {rps: 13.6, p99_ms: 59.0, rps_min: 10}   # an explicit floor wins over the threshold
@@ -54,6 +56,9 @@ class TargetBaseline:
 
     name: str
     cases: dict[str, str] = field(default_factory=dict)
+    #: case → fingerprint (status|code|check) and severity of a failure, where the baseline knows them
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    severities: dict[str, str] = field(default_factory=dict)
     performance: dict[str, dict[str, float]] = field(default_factory=dict)
     thresholds: dict[str, float] = field(default_factory=dict)
     source: dict[str, str] = field(default_factory=dict)
@@ -129,10 +134,23 @@ def parse_baseline(path: Path, data: Any) -> Baseline:
             raise _bad(path, f"{where}.{sorted(unknown)[0]}",
                        "unknown key (known: cases, performance, thresholds, source)")
         cases: dict[str, str] = {}
-        for case, outcome in _mapping(path, f"{where}.cases", body.get("cases")).items():
+        fingerprints: dict[str, str] = {}
+        severities: dict[str, str] = {}
+        for case, entry in _mapping(path, f"{where}.cases", body.get("cases")).items():
+            spot = f"{where}.cases[{case!r}]"
+            outcome = entry
+            if isinstance(entry, dict):
+                unknown = set(entry) - {"outcome", "fingerprint", "severity"}
+                if unknown:
+                    raise _bad(path, f"{spot}.{sorted(unknown)[0]}",
+                               "unknown key (known: outcome, fingerprint, severity)")
+                outcome = entry.get("outcome")
+                if entry.get("fingerprint"):
+                    fingerprints[str(case)] = str(entry["fingerprint"])
+                if entry.get("severity"):
+                    severities[str(case)] = str(entry["severity"])
             if outcome not in OUTCOMES:
-                raise _bad(path, f"{where}.cases[{case!r}]",
-                           f"{outcome!r} is not an outcome ({', '.join(OUTCOMES)})")
+                raise _bad(path, spot, f"{outcome!r} is not an outcome ({', '.join(OUTCOMES)})")
             cases[str(case)] = str(outcome)
         performance: dict[str, dict[str, float]] = {}
         for workload, limits in _mapping(path, f"{where}.performance", body.get("performance")).items():
@@ -145,7 +163,7 @@ def parse_baseline(path: Path, data: Any) -> Baseline:
                 entry[key] = _number(path, f"{spot}.{key}", value)
             performance[str(workload)] = entry
         source = {str(k): str(v) for k, v in _mapping(path, f"{where}.source", body.get("source")).items()}
-        targets[str(name)] = TargetBaseline(str(name), cases, performance,
+        targets[str(name)] = TargetBaseline(str(name), cases, fingerprints, severities, performance,
                                             _thresholds(path, f"{where}.thresholds", body.get("thresholds")), source)
     return Baseline(path, thresholds, targets)
 
@@ -177,6 +195,16 @@ def _round(value: float) -> float:
     return round(value, digits)
 
 
+def _case_entry(target: TargetBaseline, case: str, outcome: str) -> str | dict[str, str]:
+    fingerprint = target.fingerprints.get(case)
+    if not fingerprint:
+        return outcome
+    entry = {"outcome": outcome, "fingerprint": fingerprint}
+    if target.severities.get(case):
+        entry["severity"] = target.severities[case]
+    return entry
+
+
 def to_document(baseline: Baseline) -> dict[str, Any]:
     """The baseline as the YAML document written to disk."""
     doc: dict[str, Any] = {"version": FORMAT_VERSION}
@@ -189,7 +217,7 @@ def to_document(baseline: Baseline) -> dict[str, Any]:
             body["source"] = dict(target.source)
         if target.thresholds:
             body["thresholds"] = dict(target.thresholds)
-        body["cases"] = dict(sorted(target.cases.items()))
+        body["cases"] = {case: _case_entry(target, case, outcome) for case, outcome in sorted(target.cases.items())}
         if target.performance:
             body["performance"] = {w: {k: _round(v) for k, v in entry.items()}
                                    for w, entry in target.performance.items()}

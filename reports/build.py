@@ -11,6 +11,7 @@ import pandas as pd
 from reports import charts
 from reports.diff import RunPair, diff_tables, explicit_pairs, resolve_run, run_pairs
 from reports.errors import OutputFailed, UsageError
+from reports.findings import findings_table
 from reports.load import RunSet, latest_per_key, ordered_targets
 from reports.matrix import (
     area_scores,
@@ -52,6 +53,7 @@ class Report:
     pairs: list[RunPair]
     case_diff: pd.DataFrame
     perf_diff: pd.DataFrame
+    findings: pd.DataFrame
     charts: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -63,6 +65,7 @@ class Report:
         """Every table by file name: the tidy inputs and the derived views."""
         return {
             **self.runset.tables(),
+            "findings": self.findings,
             "compat_matrix": self.matrix,
             "area_scores": self.scores,
             "features": self.features,
@@ -125,6 +128,7 @@ def build_report(runset: RunSet, *, baseline_target: str | None = None, diff_bas
         pairs=pairs,
         case_diff=case_changes,
         perf_diff=perf_changes,
+        findings=findings_table(latest_cases, runset.cases),
     )
     if with_charts:
         report.charts = make_charts(report)

@@ -1,8 +1,9 @@
 """Run diff: what changed between two runs of the same target (a baseline run and now).
 
 Cases: ``regressed`` (pass -> fail or error), ``fixed`` (fail or error -> pass),
-``changed`` (any other change of outcome, e.g. pass -> unsupported), ``new``
-(only in the newer run) and ``vanished`` (only in the older run).
+``finding changed`` (fail -> fail or error -> error with another fingerprint: another status,
+error code or failing check), ``changed`` (any other change of outcome, e.g. pass -> unsupported),
+``new`` (only in the newer run) and ``vanished`` (only in the older run).
 Performance: each metric of each workload, old and new, with the percent change.
 """
 
@@ -18,7 +19,10 @@ from reports.performance import LOWER_IS_BETTER
 
 DIFF_METRICS = ("rps", "mb_s", "p50_ms", "p90_ms", "p99_ms", "error_rate")
 CASE_DIFF_COLUMNS = ("target", "old_run", "new_run", "area", "case", "change", "old_outcome", "new_outcome",
-                     "message")
+                     "severity", "old_fingerprint", "new_fingerprint", "message")
+CHANGE_ORDER = ("regressed", "finding changed", "fixed", "changed", "new", "vanished")
+#: The changes a report lists case by case (new and vanished cases are only counted).
+SHOWN_CHANGES = CHANGE_ORDER[:4]
 PERF_DIFF_COLUMNS = ("target", "old_run", "new_run", "workload", "metric", "old", "new", "change_pct", "direction")
 
 
@@ -32,13 +36,16 @@ class RunPair:
     new_run: str
 
 
-def classify_change(old: str | None, new: str | None) -> str | None:
+def classify_change(old: str | None, new: str | None, old_fingerprint: str | None = None,
+                    new_fingerprint: str | None = None) -> str | None:
     """The kind of change from outcome ``old`` to ``new`` (None when equal)."""
     if old is None:
         return "new"
     if new is None:
         return "vanished"
     if old == new:
+        if old in ("fail", "error") and old_fingerprint and new_fingerprint and old_fingerprint != new_fingerprint:
+            return "finding changed"
         return None
     if old == "pass" and new in ("fail", "error"):
         return "regressed"
@@ -49,13 +56,15 @@ def classify_change(old: str | None, new: str | None) -> str | None:
 
 def case_diff(old: pd.DataFrame, new: pd.DataFrame, target: str, old_run: str, new_run: str) -> pd.DataFrame:
     """Cases of ``target`` whose outcome changed between two runs' case tables."""
-    columns = ["case", "area", "outcome", "message"]
+    columns = ["case", "area", "outcome", "message", "severity", "fingerprint"]
     a = old.loc[old["target"] == target, columns]
     b = new.loc[new["target"] == target, columns]
     joined = a.merge(b, on="case", how="outer", suffixes=("_old", "_new"))
     before = joined["outcome_old"].astype(object).where(joined["outcome_old"].notna(), None)
     after = joined["outcome_new"].astype(object).where(joined["outcome_new"].notna(), None)
-    joined["change"] = [classify_change(x, y) for x, y in zip(before, after, strict=True)]
+    old_fp = joined["fingerprint_old"].astype(object).where(joined["fingerprint_old"].notna(), None)
+    new_fp = joined["fingerprint_new"].astype(object).where(joined["fingerprint_new"].notna(), None)
+    joined["change"] = [classify_change(*values) for values in zip(before, after, old_fp, new_fp, strict=True)]
     joined = joined[joined["change"].notna()]
     if joined.empty:
         return pd.DataFrame(columns=list(CASE_DIFF_COLUMNS))
@@ -66,9 +75,12 @@ def case_diff(old: pd.DataFrame, new: pd.DataFrame, target: str, old_run: str, n
         "case": joined["case"], "change": joined["change"],
         "old_outcome": joined["outcome_old"].astype(object).where(joined["outcome_old"].notna(), None),
         "new_outcome": joined["outcome_new"].astype(object).where(has_new, None),
+        "severity": joined["severity_new"].where(has_new, joined["severity_old"]).astype(object),
+        "old_fingerprint": joined["fingerprint_old"].astype(object).where(joined["fingerprint_old"].notna(), None),
+        "new_fingerprint": joined["fingerprint_new"].astype(object).where(joined["fingerprint_new"].notna(), None),
         "message": joined["message_new"].where(has_new, joined["message_old"]).fillna(""),
     })
-    order = {"regressed": 0, "fixed": 1, "changed": 2, "new": 3, "vanished": 4}
+    order = {change: n for n, change in enumerate(CHANGE_ORDER)}
     out["_o"] = out["change"].map(order)
     return out.sort_values(["_o", "case"]).drop(columns="_o").reset_index(drop=True)[list(CASE_DIFF_COLUMNS)]
 

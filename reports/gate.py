@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from reports.errors import ExitCode, OutputFailed, ReportError
+from reports.errors import ExitCode, OutputFailed, ReportError, UsageError
 
 
 def parser() -> argparse.ArgumentParser:
@@ -39,6 +39,9 @@ def parser() -> argparse.ArgumentParser:
                    help="fail when p99 rises more than PCT%% above the baseline (default: the file's, else 20)")
     p.add_argument("--strict-missing", action="store_true",
                    help="also fail when a baseline case or workload was not run")
+    p.add_argument("--fail-on-changed-finding", default="data,security", metavar="SEVERITIES",
+                   help="fail when a case that failed in the baseline now fails with another fingerprint and has "
+                        "one of these severities (comma-separated, or 'none'; default: data,security)")
     p.add_argument("--out", type=Path, default=Path("gate-results"), metavar="DIR",
                    help="where gate-junit.xml and gate-summary.md go (default: gate-results)")
     p.add_argument("--junit", type=Path, metavar="PATH", help="JUnit XML path (default: DIR/gate-junit.xml)")
@@ -50,6 +53,17 @@ def _targets(values: list[str] | None) -> list[str] | None:
     if not values:
         return None
     return [t.strip() for value in values for t in value.split(",") if t.strip()]
+
+
+def _severities(value: str) -> tuple[str, ...]:
+    from gauntlet.severity import SEVERITIES
+
+    chosen = tuple(v.strip() for v in value.split(",") if v.strip() and v.strip() != "none")
+    unknown = [v for v in chosen if v not in SEVERITIES]
+    if unknown:
+        raise UsageError(f"--fail-on-changed-finding: unknown severity {unknown[0]!r} "
+                         f"(known: {', '.join(SEVERITIES)}, or none)")
+    return chosen
 
 
 def _update(args: argparse.Namespace, runset: object) -> int:
@@ -87,7 +101,8 @@ def _gate(args: argparse.Namespace, runset: object) -> int:
     baseline = load_baseline(args.baseline)
     targets = select_targets(runset, baseline, _targets(args.target))  # type: ignore[arg-type]
     overrides = {"throughput_drop_pct": args.max_throughput_drop, "p99_rise_pct": args.max_p99_rise}
-    result = evaluate(runset, baseline, targets, overrides, strict_missing=args.strict_missing)  # type: ignore[arg-type]
+    result = evaluate(runset, baseline, targets, overrides, strict_missing=args.strict_missing,  # type: ignore[arg-type]
+                      fingerprint_severities=_severities(args.fail_on_changed_finding))
     junit = args.junit or args.out / "gate-junit.xml"
     summary = args.summary or args.out / "gate-summary.md"
     try:
@@ -118,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
             return int(ExitCode.USAGE)
     try:
+        _severities(args.fail_on_changed_finding)  # a bad option is reported before anything is read
         if not args.update_baseline:
             from reports.baseline import load_baseline
 

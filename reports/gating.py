@@ -2,6 +2,9 @@
 
 Cases: a case that passed in the baseline and does not pass now is a regression;
 one that did not pass and passes now is an improvement (a candidate to promote);
+a case that failed in the baseline and fails now with another fingerprint (another status, error
+code or failing check) is a regression when its severity is one of ``fingerprint_severities``
+(default: data and security) and a change otherwise;
 any other change is reported; a case new since the baseline is reported, never failed;
 a baseline case the runs did not run is reported as missing (a failure only with
 ``strict_missing``).
@@ -26,6 +29,8 @@ from reports.load import RunSet, latest_per_key
 
 #: Finding statuses; only "regression" fails the gate (and "missing" with strict_missing).
 STATUSES = ("regression", "improvement", "changed", "new", "missing", "ok")
+#: A failure whose fingerprint changed fails the gate for cases of these severities (configurable).
+DEFAULT_FINGERPRINT_SEVERITIES = ("data", "security")
 
 
 @dataclass
@@ -86,15 +91,24 @@ def select_targets(runset: RunSet, baseline: Baseline | None, wanted: list[str] 
     return chosen
 
 
-def _case_findings(target: str, expected: TargetBaseline, cases: pd.DataFrame) -> list[Finding]:
+def _case_findings(target: str, expected: TargetBaseline, cases: pd.DataFrame,
+                   fingerprint_severities: tuple[str, ...] = DEFAULT_FINGERPRINT_SEVERITIES) -> list[Finding]:
     now = dict(zip(cases["case"], cases["outcome"], strict=True))
     messages = dict(zip(cases["case"], cases["message"], strict=True))
+    prints = dict(zip(cases["case"], cases["fingerprint"], strict=True))
+    severities = dict(zip(cases["case"], cases["severity"], strict=True))
     findings = []
     for case, before in expected.cases.items():
         after = now.get(case)
+        old_print, new_print = expected.fingerprints.get(case), prints.get(case)
         if after is None:
             findings.append(Finding(target, "case", case, "missing", before, None,
                                     "in the baseline but not in the runs given"))
+        elif before == after and before != "pass" and old_print and new_print and old_print != new_print:
+            severity = severities.get(case) or expected.severities.get(case) or "client"
+            status = "regression" if severity in fingerprint_severities else "changed"
+            findings.append(Finding(target, "case", case, status, f"{before} ({old_print})", f"{after} ({new_print})",
+                                    f"{severity} finding changed: {messages.get(case) or ''}"))
         elif before == after:
             findings.append(Finding(target, "case", case, "ok", before, after))
         elif before == "pass":
@@ -170,7 +184,8 @@ def _perf_findings(target: str, expected: TargetBaseline, perf: pd.DataFrame,
 
 
 def evaluate(runset: RunSet, baseline: Baseline, targets: list[str],
-             overrides: dict[str, float] | None = None, strict_missing: bool = False) -> GateResult:
+             overrides: dict[str, float] | None = None, strict_missing: bool = False,
+             fingerprint_severities: tuple[str, ...] = DEFAULT_FINGERPRINT_SEVERITIES) -> GateResult:
     """Judge each target's latest results against the baseline."""
     cases = latest_per_key(runset.cases, "area")
     perf = latest_per_key(runset.perf, "workload")
@@ -182,7 +197,7 @@ def evaluate(runset: RunSet, baseline: Baseline, targets: list[str],
         target_cases = cases[cases["target"] == target]
         target_perf = perf[perf["target"] == target]
         if len(target_cases):
-            result.findings += _case_findings(target, expected, target_cases)
+            result.findings += _case_findings(target, expected, target_cases, fingerprint_severities)
         elif expected.cases:
             result.notes.append(f"{target}: no compatibility run among the runs given; cases not checked")
         if len(target_perf):
@@ -221,6 +236,15 @@ def updated_baseline(runset: RunSet, old: Baseline | None, targets: list[str], p
         load = perf[perf["target"] == target]
         new_cases = {} if prune and len(mine) else dict(before.cases)
         new_cases.update(zip(mine["case"], mine["outcome"], strict=True))
+        prints = {} if prune and len(mine) else dict(before.fingerprints)
+        severities = {} if prune and len(mine) else dict(before.severities)
+        for row in mine[["case", "outcome", "fingerprint", "severity"]].itertuples(index=False):
+            prints.pop(row.case, None)
+            severities.pop(row.case, None)
+            if row.outcome != "pass" and isinstance(row.fingerprint, str) and row.fingerprint:
+                prints[row.case] = row.fingerprint
+                if isinstance(row.severity, str) and row.severity:
+                    severities[row.case] = row.severity
         new_perf = {} if prune and len(load) else {w: dict(e) for w, e in before.performance.items()}
         for row in load.to_dict("records"):
             kept = {k: v for k, v in new_perf.get(row["workload"], {}).items() if k in USER_LIMITS}
@@ -235,5 +259,6 @@ def updated_baseline(runset: RunSet, old: Baseline | None, targets: list[str], p
         versions = [v for v in (*mine["version"], *load["version"]) if isinstance(v, str) and v]
         if versions:
             source["version"] = versions[-1]
-        result.targets[target] = TargetBaseline(target, new_cases, new_perf, dict(before.thresholds), source)
+        result.targets[target] = TargetBaseline(target, new_cases, prints, severities, new_perf,
+                                                dict(before.thresholds), source)
     return result

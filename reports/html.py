@@ -10,6 +10,8 @@ from typing import Any
 import pandas as pd
 
 from reports.build import Report
+from reports.diff import CHANGE_ORDER, SHOWN_CHANGES
+from reports.findings import LEADING, area_severity_table, severity_counts
 from reports.load import OUTCOMES
 from reports.matrix import HTML_STATUS_SYMBOL, feature_cell, sorted_areas
 
@@ -70,6 +72,10 @@ figure.chart { margin: 10px 0 18px; }
 .charts { display: flex; flex-wrap: wrap; gap: 0 28px; align-items: flex-start; }
 .charts figure.chart { flex: 1 1 560px; max-width: 680px; }
 figure.chart svg { max-width: 100%; height: auto; }
+.sev { display: inline-block; min-width: 64px; padding: 1px 6px; border-radius: 10px; font-size: 12px;
+       text-align: center; font-weight: 600; color: #fff; }
+.sev-data { background: #a40e26; } .sev-security { background: #8250df; } .sev-client { background: #bc4c00; }
+.sev-detail { background: #9aa0a6; }
 details > summary { cursor: pointer; font-weight: 600; margin: 8px 0; }
 .empty { color: var(--muted); font-style: italic; }
 footer { color: var(--muted); font-size: 12px; padding: 0 28px 30px; }
@@ -341,9 +347,9 @@ def _case_rows(rows: pd.DataFrame) -> list[str]:
 def _compat_diff(title: str, rows: pd.DataFrame) -> str:
     counts = rows["change"].value_counts()
     pills = "".join(f'<span class="pill {c}">{c}: {int(counts.get(c, 0))}</span>'
-                    for c in ("regressed", "fixed", "changed", "new", "vanished"))
+                    for c in CHANGE_ORDER)
     head = ["change", "area", "case", "before", "now", "message"]
-    changed = rows[rows["change"].isin(["regressed", "fixed", "changed"])]
+    changed = rows[rows["change"].isin(SHOWN_CHANGES)]
     body = _table(head, _case_rows(changed)) if len(changed) else '<p class="empty">No case changed outcome.</p>'
     came_and_went = rows[rows["change"].isin(["new", "vanished"])]
     if len(came_and_went):
@@ -429,15 +435,60 @@ def _runs(report: Report) -> str:
             f"{_table(['run', 'kind', 'started', 'targets', 'profile', 'harness', 'boto3', 'exit'], rows)}</section>")
 
 
+def _finding_rows(rows: pd.DataFrame) -> list[str]:
+    return [f'<tr><td><span class="sev sev-{esc(r.severity)}">{esc(r.severity)}</span></td><td>{case_html(r.case)}</td>'
+            f"<td>{esc(r.message)}</td><td><code>{esc(r.fingerprint)}</code></td>"
+            f"<td>{esc(r.since_run)}{f' ({r.runs_seen} runs)' if r.runs_seen > 1 else ''}</td></tr>"
+            for r in rows.itertuples()]
+
+
+def _findings(report: Report) -> str:
+    findings = report.findings
+    if not report.compat_targets:
+        return ""
+    if findings.empty:
+        return '<section id="findings"><h2>Findings</h2><p class="empty">No case failed on any target.</p></section>'
+    counts = severity_counts(findings, report.compat_targets)
+    head = ["severity", *report.compat_targets]
+    summary = _table(head, [f"<tr><th>{esc(name)}</th>" + "".join(f'<td class="num">{int(v)}</td>' for v in row)
+                            + "</tr>" for name, row in counts.iterrows()],
+                     numeric=range(1, len(head)))
+    columns = ["severity", "case", "what S3 requires · what the server did", "fingerprint", "since"]
+    parts = []
+    for target in report.compat_targets:
+        mine = findings[findings["target"] == target]
+        if mine.empty:
+            continue
+        leading = mine[mine["severity"].isin(LEADING)]
+        rest = mine[~mine["severity"].isin(LEADING)]
+        areas = area_severity_table(findings, target)
+        area_rows = [f"<tr><th>{esc(area)}</th>" + "".join(f'<td class="num">{int(v)}</td>' for v in row) + "</tr>"
+                     for area, row in areas.iterrows()]
+        lead = (_table(columns, _finding_rows(leading)) if len(leading)
+                else f'<p class="empty">No {" or ".join(LEADING)} finding.</p>')
+        parts.append(
+            f"<h3>{esc(target)}</h3>{lead}"
+            f"{_table(['area', *areas.columns], area_rows, numeric=range(1, len(areas.columns) + 1))}"
+            f"<details><summary>{len(rest)} other finding(s)</summary>{_table(columns, _finding_rows(rest))}"
+            "</details>")
+    note = ("Every failure of each target's latest run, gravest first: data (silent loss or corruption), security "
+            "(accepted what must be refused), client (breaks a client), detail (error code or text). A refusal with "
+            "another status or code ranks as client or detail whatever the case. Fingerprint: status|code|check; "
+            "since: the oldest loaded run from which the case has failed the same way.")
+    return (f'<section id="findings"><h2>Findings</h2><p class="note">{esc(note)}</p>{summary}{"".join(parts)}'
+            "</section>")
+
+
 def render_html(report: Report) -> str:
     """The whole report as one HTML document."""
     nav = "".join(f'<a href="#{anchor}">{label}</a>' for anchor, label in (
-        ("overview", "Overview"), ("compat", "Compatibility"), ("perf", "Performance"), ("diff", "Run diff"),
+        ("overview", "Overview"), ("findings", "Findings"), ("compat", "Compatibility"), ("perf", "Performance"),
+        ("diff", "Run diff"),
         ("trends", "Trends"), ("runs", "Runs")) if anchor != "trends" or report.charts.get("trends"))
     subtitle = (f"{len(report.runset.runs)} run(s) · targets: {', '.join(report.targets)} · "
                 f"generated {report.generated} by s3gauntlet")
-    body = "".join((_overview(report), _compat(report), _perf(report), _diff(report), _trends(report),
-                    _runs(report)))
+    body = "".join((_overview(report), _findings(report), _compat(report), _perf(report), _diff(report),
+                    _trends(report), _runs(report)))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

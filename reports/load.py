@@ -37,7 +37,7 @@ RUN_COLUMNS = ("run_id", "kind", "start_time", "end_time", "path", "targets", "e
                "boto3", "profile", "locust_version")
 TARGET_COLUMNS = ("run_id", "kind", "target", "server", "version", "endpoint", "region", "addressing")
 CASE_COLUMNS = ("run_id", "start_time", "target", "server", "version", "area", "case", "test", "params", "outcome",
-                "duration_s", "http_status", "error_code", "message")
+                "duration_s", "http_status", "error_code", "message", "severity", "fingerprint")
 PERF_COLUMNS = ("run_id", "start_time", "target", "server", "version", "operation", "size_class", "size_bytes",
                 "workload", "requests", "failures", "error_rate", "rps", "mb_s", "p50_ms", "p90_ms", "p99_ms",
                 "max_ms", "avg_ms", "ttfb_p50_ms", "integrity_checked", "integrity_failures")
@@ -121,10 +121,12 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 #: Columns read from results.jsonl and load_history.jsonl, with their Arrow types for the fast reader.
-_ROW_KEYS = ("target", "area", "case", "outcome", "duration_s", "http_status", "error_code", "message")
+_ROW_KEYS = ("target", "area", "case", "outcome", "duration_s", "http_status", "error_code", "message", "severity",
+             "fingerprint")
 _HISTORY_KEYS = ("target", "timestamp", "operation", "size_class", "rps", "failures_s", "p50_ms", "p95_ms", "users")
 _ARROW_TYPES = {"target": "string", "area": "string", "case": "string", "outcome": "string", "duration_s": "float64",
-                "http_status": "float64", "error_code": "string", "message": "string", "timestamp": "float64",
+                "http_status": "float64", "error_code": "string", "message": "string",
+                "severity": "string", "fingerprint": "string", "timestamp": "float64",
                 "operation": "string", "size_class": "string", "rps": "float64", "failures_s": "float64",
                 "p50_ms": "float64", "p95_ms": "float64", "users": "float64"}
 
@@ -402,6 +404,9 @@ def _case_frame(frames: list[pd.DataFrame], targets: pd.DataFrame) -> tuple[pd.D
     cases["duration_s"] = pd.to_numeric(cases["duration_s"], errors="coerce")
     cases["http_status"] = pd.to_numeric(cases["http_status"], errors="coerce").round().astype("Int64")
     cases["error_code"] = cases["error_code"].astype(object).where(cases["error_code"].notna(), None)
+    # runs written before severities and fingerprints existed have neither
+    cases["severity"] = cases["severity"].astype(object).where(cases["severity"].notna(), None)
+    cases["fingerprint"] = cases["fingerprint"].astype(object).where(cases["fingerprint"].notna(), None)
     cases = cases.drop_duplicates(["run_id", "target", "case"], keep="last")
     cases = cases.merge(targets[["run_id", "target", "server", "version"]], on=["run_id", "target"], how="left")
     return cases[list(CASE_COLUMNS)].reset_index(drop=True), dropped

@@ -7,6 +7,8 @@ from typing import Any
 import pandas as pd
 
 from reports.build import Report
+from reports.diff import CHANGE_ORDER, SHOWN_CHANGES
+from reports.findings import LEADING, area_severity_table, severity_counts
 
 #: Longest list of cases shown in one table; the rest is counted, and is in report.html.
 MAX_ROWS = 25
@@ -108,13 +110,13 @@ def _diff(report: Report) -> list[str]:
                                     & (report.case_diff["new_run"] == pair.new_run)
                                     & (report.case_diff["old_run"] == pair.old_run)]
             counts = rows["change"].value_counts()
-            summary = ", ".join(f"{int(counts.get(c, 0))} {c}" for c in ("regressed", "fixed", "changed", "new",
-                                                                        "vanished"))
+            summary = ", ".join(f"{int(counts.get(c, 0))} {c}" for c in CHANGE_ORDER)
             out.append(f"**{md(pair.target)}** `{pair.old_run}` → `{pair.new_run}`: {summary}")
-            shown = rows[rows["change"].isin(["regressed", "fixed", "changed"])]
+            shown = rows[rows["change"].isin(SHOWN_CHANGES)]
             if len(shown):
                 out += ["", *table(["change", "case", "before", "now", "message"], [
-                    [r.change, code(r.case), md(r.old_outcome), md(r.new_outcome), md(r.message, 120)]
+                    [r.change, code(r.case), md(r.old_outcome), md(_with_fingerprint(r.new_outcome, r.new_fingerprint)),
+                     md(r.message, 120)]
                     for r in shown.head(MAX_ROWS).itertuples()]), *_more(len(shown))]
         else:
             rows = report.perf_diff[(report.perf_diff["target"] == pair.target)
@@ -148,11 +150,49 @@ def _perf_diff_rows(rows: pd.DataFrame) -> list[list[str]]:
     return out
 
 
+def _with_fingerprint(outcome: Any, fingerprint: Any) -> str:
+    return f"{outcome} ({fingerprint})" if isinstance(fingerprint, str) and fingerprint else str(outcome or "")
+
+
+def finding_line(row: Any) -> str:
+    """One finding as one line: severity, the case, what S3 requires and what the server did, since when."""
+    since = f" · since `{row.since_run}`" + (f" ({row.runs_seen} runs)" if row.runs_seen > 1 else "")
+    return f"- **{row.severity}** {code(row.case)}: {md(row.message, 220)}{since}"
+
+
+def _findings(report: Report) -> list[str]:
+    findings = report.findings
+    if not report.compat_targets:
+        return []
+    out = ["### Findings", ""]
+    if findings.empty:
+        return [*out, "No case failed on any target.", ""]
+    counts = severity_counts(findings, report.compat_targets)
+    out += table(["severity", *map(md, report.compat_targets)],
+                 [[name, *(str(int(v)) for v in row)] for name, row in counts.iterrows()],
+                 right=tuple(range(1, len(report.compat_targets) + 1)))
+    out.append("")
+    for target in report.compat_targets:
+        mine = findings[findings["target"] == target]
+        leading = mine[mine["severity"].isin(LEADING)]
+        out.append(f"**{md(target)}**: {len(leading)} {' and '.join(LEADING)} finding(s) of {len(mine)}")
+        out += [finding_line(row) for row in leading.head(MAX_ROWS).itertuples()]
+        out += _more(len(leading))
+        areas = area_severity_table(findings, target)
+        if len(areas):
+            out += ["", *table(["area", *areas.columns],
+                               [[md(area), *(str(int(v)) for v in row)] for area, row in areas.iterrows()],
+                               right=tuple(range(1, len(areas.columns) + 1)))]
+        out.append("")
+    return out
+
+
 def render_markdown(report: Report) -> str:
     """The summary as Markdown text."""
     runs = report.runset.runs
     lines = [f"## {md(report.title)}", "",
              f"{len(runs)} run(s) · generated {report.generated} · full report: `report.html`", ""]
+    lines += _findings(report)
     lines += _compat(report)
     lines += _perf(report)
     lines += _diff(report)

@@ -24,7 +24,7 @@ from gauntlet.fleet import LiveTarget
 from gauntlet.naming import new_bucket_name
 from gauntlet.verdict import S3Mismatch, client_error_details
 
-pytestmark = pytest.mark.buckets
+pytestmark = [pytest.mark.buckets, pytest.mark.severity("client")]
 
 
 def _create_params(target: LiveTarget, name: str) -> dict[str, Any]:
@@ -143,6 +143,7 @@ def test_delete_missing_bucket_is_404_nosuchbucket(s3, run_id):
         s3.delete_bucket(Bucket=new_bucket_name(run_id))
 
 
+@pytest.mark.severity("data")
 def test_delete_nonempty_bucket_is_409_bucketnotempty(target, s3, admin, run_id, own_buckets):
     """DeleteBucket on a bucket holding an object answers 409 BucketNotEmpty and the bucket and object stay.
 

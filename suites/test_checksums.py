@@ -43,7 +43,7 @@ from gauntlet.checksum_helpers import (
 )
 from gauntlet.data import KiB, MiB, md5_hex, payload
 
-pytestmark = [pytest.mark.checksums, pytest.mark.requires("checksums")]
+pytestmark = [pytest.mark.checksums, pytest.mark.requires("checksums"), pytest.mark.severity("data")]
 
 ALGORITHM_PARAMS = [pytest.param(alg, id=alg.lower()) for alg in ALGORITHMS]
 MODES = ("when_supported", "when_required")
@@ -79,6 +79,7 @@ def _expect_type(answer: dict[str, Any], expected: str, what: str) -> None:
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHM_PARAMS)
+@pytest.mark.severity("client")
 def test_put_object_returns_checksum(s3: Any, bucket: str, algorithm: str) -> None:
     """PutObject with a checksum algorithm: the answer carries x-amz-checksum-<alg> equal to the object's checksum.
 
@@ -93,6 +94,7 @@ def test_put_object_returns_checksum(s3: Any, bucket: str, algorithm: str) -> No
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHM_PARAMS)
+@pytest.mark.severity("client")
 def test_get_object_checksum_mode_returns_checksum(
     s3: Any, s3_client: Callable[..., Any], bucket: str, algorithm: str
 ) -> None:
@@ -109,6 +111,7 @@ def test_get_object_checksum_mode_returns_checksum(
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHM_PARAMS)
+@pytest.mark.severity("client")
 def test_head_object_checksum_mode_returns_checksum(
     s3: Any, s3_client: Callable[..., Any], bucket: str, algorithm: str
 ) -> None:
@@ -252,6 +255,7 @@ def _create(client: Any, bucket: str, key: str, **kwargs: Any) -> str:
 
 
 @pytest.mark.requires("multipart")
+@pytest.mark.severity("client")
 def test_upload_part_returns_part_checksum(s3: Any, bucket: str) -> None:
     """UploadPart with CRC32 into an upload created with ChecksumAlgorithm=CRC32 answers the part's
     x-amz-checksum-crc32.
@@ -281,6 +285,7 @@ def test_upload_part_wrong_checksum_is_400_bad_digest(s3: Any, bucket: str) -> N
 
 @pytest.mark.requires("multipart")
 @pytest.mark.parametrize("algorithm", [pytest.param("CRC32", id="crc32"), pytest.param("SHA256", id="sha256")])
+@pytest.mark.severity("client")
 def test_complete_multipart_composite_checksum(
     s3: Any, s3_client: Callable[..., Any], bucket: str, algorithm: str
 ) -> None:
@@ -316,6 +321,7 @@ def test_complete_multipart_composite_checksum(
 
 
 @pytest.mark.requires("multipart")
+@pytest.mark.severity("client")
 def test_complete_multipart_full_object_crc64nvme(s3: Any, s3_client: Callable[..., Any], bucket: str) -> None:
     """A FULL_OBJECT CRC64NVME multipart upload: Complete and HEAD (ChecksumMode) give the CRC64NVME of the
     whole object (no -N), x-amz-checksum-type FULL_OBJECT where reported; bytes exact.
@@ -350,6 +356,7 @@ def test_complete_multipart_full_object_crc64nvme(s3: Any, s3_client: Callable[.
 
 
 @pytest.mark.requires("delete_objects")
+@pytest.mark.severity("client")
 def test_delete_objects_without_content_md5_is_accepted(
     s3: Any, s3_client: Callable[..., Any], bucket: str
 ) -> None:

@@ -26,7 +26,7 @@ import pytest
 from gauntlet.checks import expect_equal, expect_error, expect_status, status_of
 from gauntlet.data import md5_hex
 
-pytestmark = pytest.mark.conditional
+pytestmark = [pytest.mark.conditional, pytest.mark.severity("client")]
 
 KEY = "cond/object.txt"
 BODY = b"conditional requests: the stored body\n"
@@ -224,6 +224,7 @@ def test_if_none_match_false_wins_over_if_modified_since_true(s3: Any, reader: A
 
 
 @pytest.mark.requires("conditional_writes")
+@pytest.mark.severity("data")
 def test_put_if_none_match_star_on_existing_key_is_412(s3: Any, bucket: str) -> None:
     """PutObject with If-None-Match: * on a key that exists answers 412 and leaves the object alone.
 
@@ -276,6 +277,7 @@ def test_put_if_match_unquoted_etag_replaces_object(s3: Any, bucket: str) -> Non
 
 
 @pytest.mark.requires("conditional_writes")
+@pytest.mark.severity("data")
 def test_put_if_match_stale_etag_is_412(s3: Any, bucket: str) -> None:
     """PutObject with If-Match = an ETag the object no longer has answers 412 and changes nothing.
 
@@ -290,6 +292,7 @@ def test_put_if_match_stale_etag_is_412(s3: Any, bucket: str) -> None:
 
 
 @pytest.mark.requires("conditional_writes")
+@pytest.mark.severity("data")
 def test_put_if_match_on_missing_key_is_404_nosuchkey(s3: Any, bucket: str) -> None:
     """PutObject with If-Match on a key that does not exist answers 404 NoSuchKey and stores nothing.
 
@@ -312,6 +315,7 @@ def _one_part_upload(s3: Any, bucket: str, key: str, body: bytes) -> tuple[str, 
 
 
 @pytest.mark.requires("conditional_writes", "multipart")
+@pytest.mark.severity("data")
 def test_complete_multipart_if_none_match_star_on_existing_key_is_412(s3: Any, bucket: str) -> None:
     """CompleteMultipartUpload with If-None-Match: * on a key that exists answers 412; the object stays.
 
@@ -371,6 +375,7 @@ def test_copy_if_match_current_etag_copies(s3: Any, bucket: str) -> None:
     _expect_copied(s3, bucket, _copy(s3, bucket, CopySourceIfMatch=etag), "CopyObject with copy-source-if-match true")
 
 
+@pytest.mark.severity("data")
 def test_copy_if_match_other_etag_is_412(s3: Any, bucket: str) -> None:
     """CopyObject with x-amz-copy-source-if-match = another ETag answers 412 and makes no copy.
 
@@ -381,6 +386,7 @@ def test_copy_if_match_other_etag_is_412(s3: Any, bucket: str) -> None:
     _expect_refused(s3, bucket, "CopyObject with copy-source-if-match false", CopySourceIfMatch=OTHER_ETAG)
 
 
+@pytest.mark.severity("data")
 def test_copy_if_none_match_current_etag_is_412(s3: Any, bucket: str) -> None:
     """CopyObject with x-amz-copy-source-if-none-match = the source's ETag answers 412, no copy.
 
@@ -401,6 +407,7 @@ def test_copy_if_none_match_other_etag_copies(s3: Any, bucket: str) -> None:
     _expect_copied(s3, bucket, response, "CopyObject with copy-source-if-none-match true")
 
 
+@pytest.mark.severity("data")
 def test_copy_if_modified_since_last_modified_is_412(s3: Any, bucket: str) -> None:
     """CopyObject with x-amz-copy-source-if-modified-since = the source's Last-Modified: 412, no copy.
 
@@ -423,6 +430,7 @@ def test_copy_if_modified_since_earlier_date_copies(s3: Any, bucket: str) -> Non
     _expect_copied(s3, bucket, response, "CopyObject with copy-source-if-modified-since = Last-Modified - 1 day")
 
 
+@pytest.mark.severity("data")
 def test_copy_if_unmodified_since_earlier_date_is_412(s3: Any, bucket: str) -> None:
     """CopyObject with x-amz-copy-source-if-unmodified-since a day before Last-Modified: 412, no copy.
 
@@ -455,6 +463,7 @@ def test_copy_if_match_true_wins_over_if_unmodified_since_false(s3: Any, bucket:
     _expect_copied(s3, bucket, response, "CopyObject with copy-source-if-match true, if-unmodified-since false")
 
 
+@pytest.mark.severity("data")
 def test_copy_if_none_match_false_wins_over_if_modified_since_true(s3: Any, bucket: str) -> None:
     """copy-source-if-none-match false with copy-source-if-modified-since true: 412, no copy.
 

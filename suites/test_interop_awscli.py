@@ -48,7 +48,7 @@ from gauntlet.interop import (
     scratch_bucket_name,
 )
 
-pytestmark = pytest.mark.interop
+pytestmark = [pytest.mark.interop, pytest.mark.severity("client")]
 
 MTIME_NS = 1_614_834_367_250_000_000  # 2021-03-04T05:06:07.25Z: well before any LastModified
 BIG_KEY = "above-threshold.bin"
@@ -225,6 +225,7 @@ def test_awscli_s3_cp_recursive_uploads_tree(aws_cli: Callable[..., Aws], admin:
 
 
 @CHECKSUM_MODES
+@pytest.mark.severity("data")
 def test_awscli_s3_cp_above_multipart_threshold(aws_cli: Callable[..., Aws], admin: Any, trees: Trees,
                                                 bucket: str, mode: str | None) -> None:
     """A 12 MiB file above `multipart_threshold = 5MB` goes up as a 3-part multipart upload (with CRC32
@@ -238,6 +239,7 @@ def test_awscli_s3_cp_above_multipart_threshold(aws_cli: Callable[..., Aws], adm
     expect_same_objects(bucket_contents(admin, bucket), trees.big.files, "object after multipart aws s3 cp")
 
 
+@pytest.mark.severity("data")
 def test_awscli_s3_cp_empty_files_then_more_uploads(target: LiveTarget, admin: Any, bucket: str,
                                                    tmp_path: Path) -> None:
     """`aws s3 cp --recursive` (one request at a time) of empty files interleaved with small ones stores
@@ -357,6 +359,7 @@ def test_awscli_s3_ls_shows_common_prefixes(aws: Aws, admin: Any, bucket: str) -
 
 
 @CHECKSUM_MODES
+@pytest.mark.severity("data")
 def test_awscli_s3_cp_recursive_download_round_trips(aws_cli: Callable[..., Aws], admin: Any, trees: Trees,
                                                      bucket: str, tmp_path: Path, mode: str | None) -> None:
     """`aws s3 cp --recursive s3://bucket dir` downloads every object byte for byte; the 12 MiB object

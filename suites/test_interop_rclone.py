@@ -57,7 +57,7 @@ from gauntlet.interop import (
     scratch_bucket_name,
 )
 
-pytestmark = pytest.mark.interop
+pytestmark = [pytest.mark.interop, pytest.mark.severity("client")]
 
 #: Fixed modification time of every local file (with a fraction, to see the precision rclone keeps).
 MTIME_NS = 1_614_834_367_250_000_000  # 2021-03-04T05:06:07.25Z
@@ -192,6 +192,7 @@ def test_rclone_purge_removes_bucket_and_contents(rclone: Rclone, admin: Any, tr
 # =========================================================================== uploads
 
 
+@pytest.mark.severity("data")
 def test_rclone_copy_tree_round_trips_names_and_bytes(rclone: Rclone, admin: Any, trees: Trees,
                                                       bucket: str) -> None:
     """`rclone copy` of a tree (nested prefixes, unicode and spaces in names, an empty file) stores
@@ -203,6 +204,7 @@ def test_rclone_copy_tree_round_trips_names_and_bytes(rclone: Rclone, admin: Any
     expect_same_objects(bucket_contents(admin, bucket), trees.small.files, "objects after rclone copy")
 
 
+@pytest.mark.severity("data")
 def test_rclone_copy_above_upload_cutoff_round_trips(rclone: Rclone, admin: Any, trees: Trees,
                                                      bucket: str) -> None:
     """A 12 MiB file above `--s3-upload-cutoff 5M` goes up as a 3-part multipart upload and reads back
@@ -273,6 +275,7 @@ def test_rclone_check_checksum_finds_no_differences(rclone: Rclone, trees: Trees
                    "rclone check --checksum after rclone copy")
 
 
+@pytest.mark.severity("data")
 def test_rclone_check_detects_changed_object(rclone: Rclone, admin: Any, trees: Trees, bucket: str) -> None:
     """After one object is overwritten with different bytes of the same size, `rclone check --checksum`
     exits 1 and names that object: the ETag really is the MD5 of the new content.
@@ -288,6 +291,7 @@ def test_rclone_check_detects_changed_object(rclone: Rclone, admin: Any, trees: 
                 f"its output does not mention {changed!r}: {done.first_error_line()}")
 
 
+@pytest.mark.severity("data")
 def test_rclone_md5sum_matches_local_files(rclone: Rclone, trees: Trees, bucket: str) -> None:
     """`rclone md5sum` of the bucket lists every key with the MD5 of the local file, including the
     multipart object (whose MD5 rclone keeps in x-amz-meta-md5chksum).

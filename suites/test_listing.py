@@ -29,7 +29,7 @@ from gauntlet.listing_helpers import (
 )
 from gauntlet.naming import new_bucket_name
 
-pytestmark = pytest.mark.listing
+pytestmark = [pytest.mark.listing, pytest.mark.severity("client")]
 
 API = pytest.mark.parametrize("api", ["v1", "v2"])
 OP = {"v1": "ListObjects", "v2": "ListObjectsV2"}
@@ -489,6 +489,7 @@ def test_delete_objects_reports_each_deleted_key(target, s3, setup_s3, bucket):
 
 
 @pytest.mark.requires("delete_objects")
+@pytest.mark.severity("data")
 def test_delete_objects_of_nested_keys_leaves_nothing_listed(target, s3, setup_s3, bucket):
     """Deleting nested keys with DeleteObjects leaves no trace: S3 has no directories, so no `a/b/`-style
     entries may appear in the listing afterwards (a filesystem-backed server must not expose the parent
@@ -555,6 +556,7 @@ def test_delete_objects_special_character_keys(target, s3, setup_s3, bucket):
 
 
 @pytest.mark.requires("delete_objects")
+@pytest.mark.severity("data")
 def test_delete_objects_over_1000_keys_is_400_malformedxml(target, s3, setup_s3, bucket):
     """A DeleteObjects request naming more than 1000 keys is rejected with 400 MalformedXML, and
     nothing is deleted.

@@ -32,7 +32,7 @@ from gauntlet.multipart_helpers import (
 )
 from gauntlet.verdict import client_error_details
 
-pytestmark = pytest.mark.multipart
+pytestmark = [pytest.mark.multipart, pytest.mark.severity("data")]
 
 UNKNOWN_UPLOAD_ID = "s3gauntlet-no-such-upload-2Zx8QkLm0VbN4rTy7uWp"
 ZERO_ETAG = '"00000000000000000000000000000000"'
@@ -78,6 +78,7 @@ def test_parts_uploaded_out_of_order_assemble_by_part_number(s3: Any, bucket: st
     expect_equal(_body(s3, bucket, "shuffled"), b"".join(parts), "GetObject of parts uploaded out of order")
 
 
+@pytest.mark.severity("client")
 def test_upload_part_returns_md5_etag(s3: Any, bucket: str) -> None:
     """UploadPart answers with the part's ETag, the quoted hex MD5 of its bytes.
 
@@ -89,6 +90,7 @@ def test_upload_part_returns_md5_etag(s3: Any, bucket: str) -> None:
     expect_equal(answer.get("ETag"), part_etag(data), "UploadPart ETag (MD5 of the part)")
 
 
+@pytest.mark.severity("client")
 def test_complete_response_etag_is_md5_of_part_md5s_with_count(s3: Any, bucket: str) -> None:
     """The CompleteMultipartUpload response carries the object's ETag: MD5 of the part MD5s, then `-N`.
 
@@ -101,6 +103,7 @@ def test_complete_response_etag_is_md5_of_part_md5s_with_count(s3: Any, bucket: 
 
 
 @pytest.mark.parametrize("where", ["head", "get", "list_objects_v2"])
+@pytest.mark.severity("client")
 def test_multipart_etag_is_md5_of_part_md5s_with_count(s3: Any, bucket: str, where: str) -> None:
     """HEAD, GET and ListObjectsV2 all give a multipart object the ETag MD5(part MD5s)-N.
 
@@ -216,6 +219,7 @@ def test_complete_same_upload_twice_is_idempotent_or_nosuchupload(s3: Any, bucke
 # --------------------------------------------------------------------------- ListParts, ListMultipartUploads, abort
 
 
+@pytest.mark.severity("client")
 def test_list_parts_paginates_with_part_number_marker(s3: Any, bucket: str) -> None:
     """ListParts pages with MaxParts, IsTruncated, NextPartNumberMarker and PartNumberMarker.
 
@@ -251,6 +255,7 @@ def _start_uploads(s3: Any, bucket: str, keys: list[str]) -> list[tuple[str, str
     return [(key, create_upload(s3, bucket, key)) for key in keys]
 
 
+@pytest.mark.severity("client")
 def test_list_multipart_uploads_filters_by_prefix(s3: Any, bucket: str) -> None:
     """ListMultipartUploads with a prefix lists only the uploads whose keys start with it.
 
@@ -262,6 +267,7 @@ def test_list_multipart_uploads_filters_by_prefix(s3: Any, bucket: str) -> None:
     expect_equal(got, sorted(u for u in started if u[0].startswith("logs-")), "ListMultipartUploads prefix=logs-")
 
 
+@pytest.mark.severity("client")
 def test_list_multipart_uploads_groups_by_delimiter(s3: Any, bucket: str) -> None:
     """ListMultipartUploads with a delimiter rolls keys up into CommonPrefixes, with and without a prefix.
 
@@ -282,6 +288,7 @@ def test_list_multipart_uploads_groups_by_delimiter(s3: Any, bucket: str) -> Non
                  "ListMultipartUploads prefix=logs- delimiter=- CommonPrefixes")
 
 
+@pytest.mark.severity("client")
 def test_list_multipart_uploads_paginates_with_key_and_upload_id_markers(s3: Any, bucket: str) -> None:
     """Paging ListMultipartUploads by NextKeyMarker/NextUploadIdMarker visits every upload exactly once.
 
@@ -349,6 +356,7 @@ def test_aborted_upload_id_is_404_nosuchupload(s3: Any, bucket: str, op: str) ->
 
 
 @pytest.mark.parametrize("op", ["upload_part", "list_parts", "complete", "abort"])
+@pytest.mark.severity("client")
 def test_unknown_upload_id_is_404_nosuchupload(s3: Any, bucket: str, op: str) -> None:
     """An upload id the server never issued is 404 NoSuchUpload.
 
@@ -415,6 +423,7 @@ def test_complete_rejects_wrong_part_etag(s3: Any, bucket: str) -> None:
         complete(s3, bucket, "wrong-etag", upload_id, [{"PartNumber": 1, "ETag": ZERO_ETAG}])
 
 
+@pytest.mark.severity("client")
 def test_complete_with_empty_part_list_is_400_malformedxml(s3: Any, bucket: str) -> None:
     """A CompleteMultipartUpload body with no Part element is 400 MalformedXML.
 
@@ -430,6 +439,7 @@ def test_complete_with_empty_part_list_is_400_malformedxml(s3: Any, bucket: str)
 
 
 @pytest.mark.parametrize("number", [0, 10001])
+@pytest.mark.severity("client")
 def test_upload_part_number_out_of_range_is_400_invalidargument(s3: Any, bucket: str, number: int) -> None:
     """UploadPart with part number 0 or 10001 is 400 InvalidArgument.
 
@@ -452,6 +462,7 @@ def _unquoted(etag: str | None) -> str | None:
     return etag.strip('"') if etag is not None else None
 
 
+@pytest.mark.severity("client")
 def test_upload_part_copy_result_etag_is_quoted_md5(s3: Any, bucket: str) -> None:
     """UploadPartCopy's CopyPartResult ETag is the copied bytes' MD5 in quotes, like every S3 ETag.
 
@@ -537,6 +548,7 @@ def test_upload_part_copy_from_multipart_object(s3: Any, bucket: str) -> None:
 # --------------------------------------------------------------------------- GetObject / HeadObject partNumber
 
 
+@pytest.mark.severity("client")
 def test_head_object_part_number_gives_part_length_and_parts_count(s3: Any, bucket: str) -> None:
     """HEAD with partNumber=1 on a 2-part object: 206, Content-Length of part 1, x-amz-mp-parts-count: 2.
 

@@ -27,7 +27,7 @@ from gauntlet.data import MiB, md5_hex, payload
 from gauntlet.naming import new_bucket_name
 from gauntlet.verdict import S3Mismatch
 
-pytestmark = pytest.mark.objects
+pytestmark = [pytest.mark.objects, pytest.mark.severity("client")]
 
 #: Size of the object the Range cases read from.
 RANGE_SIZE = 1000
@@ -96,6 +96,7 @@ def md5_b64(data: bytes) -> str:
 
 
 @pytest.mark.smoke
+@pytest.mark.severity("data")
 def test_smoke_put_get_delete_roundtrip(s3: Any, bucket: str) -> None:
     """Post-deploy check: put an object, read the same bytes back, delete it, and HEAD then answers 404.
 
@@ -145,6 +146,7 @@ def test_delete_missing_key_is_204(s3: Any, bucket: str) -> None:
     expect_equal(status_of(response), 204, "DeleteObject on a missing key answers 204 (DeleteObject)")
 
 
+@pytest.mark.severity("data")
 def test_delete_existing_object_is_204_and_removes_it(s3: Any, bucket: str) -> None:
     """DeleteObject answers 204; afterwards GetObject is 404 NoSuchKey and the key is gone from listings.
 
@@ -173,6 +175,7 @@ def test_head_reports_length_etag_and_content_type(s3: Any, bucket: str) -> None
                  "HeadObject Content-Type is the one given to PutObject")
 
 
+@pytest.mark.severity("data")
 def test_empty_object_roundtrip(s3: Any, bucket: str) -> None:
     """A 0-byte object can be stored and read back: length 0, empty body, ETag = MD5 of nothing.
 
@@ -188,6 +191,7 @@ def test_empty_object_roundtrip(s3: Any, bucket: str) -> None:
     expect_equal(response.get("ContentLength"), 0, "GetObject Content-Length of an empty object (GetObject)")
 
 
+@pytest.mark.severity("data")
 def test_64mib_single_put_is_byte_exact(s3: Any, bucket: str) -> None:
     """A 64 MiB object stored with one PutObject comes back byte for byte, with ETag = quoted MD5.
 
@@ -207,6 +211,7 @@ def test_64mib_single_put_is_byte_exact(s3: Any, bucket: str) -> None:
     expect_equal(got, body, "GetObject returns the 64 MiB object byte for byte")
 
 
+@pytest.mark.severity("data")
 def test_overwrite_replaces_content(s3: Any, bucket: str) -> None:
     """A second PutObject on the same key replaces the object: new bytes, length and ETag.
 
@@ -284,6 +289,7 @@ ODD_KEYS = [
 
 
 @pytest.mark.parametrize("key", ODD_KEYS)
+@pytest.mark.severity("data")
 def test_key_with_special_characters_roundtrips(s3: Any, bucket: str, key: str) -> None:
     """A key with this character is stored under exactly that name: GET returns the bytes and
     ListObjectsV2 lists the exact key once.
@@ -303,6 +309,7 @@ def test_key_with_special_characters_roundtrips(s3: Any, bucket: str, key: str) 
 # --------------------------------------------------------------------------- user metadata
 
 
+@pytest.mark.severity("data")
 def test_user_metadata_values_roundtrip(s3: Any, bucket: str) -> None:
     """x-amz-meta-* values given to PutObject come back unchanged on HeadObject and GetObject.
 
@@ -433,6 +440,7 @@ def expect_partial(response: dict[str, Any], got: bytes, expected: bytes, first:
     expect_equal(got, expected, f"{rule}: body")
 
 
+@pytest.mark.severity("data")
 def test_range_first_ten_bytes_is_206_with_content_range(s3: Any, bucket: str, ranged: tuple[str, bytes]) -> None:
     """`Range: bytes=0-9` answers 206 with the first 10 bytes, Content-Length 10, Content-Range bytes 0-9/SIZE.
 
@@ -443,6 +451,7 @@ def test_range_first_ten_bytes_is_206_with_content_range(s3: Any, bucket: str, r
     expect_partial(response, got, body[:10], 0, 9, "GetObject Range bytes=0-9")
 
 
+@pytest.mark.severity("data")
 def test_range_suffix_returns_last_bytes_with_206(s3: Any, bucket: str, ranged: tuple[str, bytes]) -> None:
     """`Range: bytes=-10` (a suffix range) answers 206 with the last 10 bytes.
 
@@ -453,6 +462,7 @@ def test_range_suffix_returns_last_bytes_with_206(s3: Any, bucket: str, ranged: 
     expect_partial(response, got, body[-10:], RANGE_SIZE - 10, RANGE_SIZE - 1, "GetObject Range bytes=-10")
 
 
+@pytest.mark.severity("data")
 def test_range_open_ended_returns_rest_of_object(s3: Any, bucket: str, ranged: tuple[str, bytes]) -> None:
     """`Range: bytes=5-` answers 206 with everything from offset 5 to the end.
 
@@ -474,6 +484,7 @@ def test_range_past_end_is_416_invalidrange(s3: Any, bucket: str, ranged: tuple[
         s3.get_object(Bucket=bucket, Key=key, Range=f"bytes={RANGE_SIZE}-")
 
 
+@pytest.mark.severity("data")
 def test_range_end_beyond_size_is_clipped(s3: Any, bucket: str, ranged: tuple[str, bytes]) -> None:
     """`bytes=0-(SIZE+100)` answers 206 with the whole object and Content-Range clipped to SIZE-1.
 
@@ -545,6 +556,7 @@ def test_put_with_correct_content_md5_is_accepted(s3_client: Callable[..., Any],
     expect_equal(got, body, "PutObject with a correct Content-MD5 stores the body (PutObject)")
 
 
+@pytest.mark.severity("data")
 def test_put_with_mismatched_content_md5_is_400_baddigest(s3_client: Callable[..., Any], bucket: str) -> None:
     """PutObject whose Content-MD5 is a valid MD5 of other bytes is rejected with 400 BadDigest, nothing stored.
 
@@ -576,6 +588,7 @@ def test_put_with_malformed_content_md5_is_400_invaliddigest(s3_client: Callable
 # --------------------------------------------------------------------------- CopyObject
 
 
+@pytest.mark.severity("data")
 def test_copy_within_bucket_copies_bytes(s3: Any, bucket: str) -> None:
     """CopyObject to another key of the same bucket creates an identical object (same bytes and ETag).
 
@@ -592,6 +605,7 @@ def test_copy_within_bucket_copies_bytes(s3: Any, bucket: str) -> None:
     expect_equal(original, body, "CopyObject leaves the source unchanged (CopyObject)")
 
 
+@pytest.mark.severity("data")
 def test_copy_across_buckets_copies_bytes(s3: Any, bucket: str, bucket_factory: Callable[..., str]) -> None:
     """CopyObject into another bucket creates an identical object there.
 
@@ -679,6 +693,7 @@ def test_copy_missing_source_is_404_nosuchkey(s3: Any, bucket: str) -> None:
     pytest.param("source+plus+signs.txt", id="plus"),
     pytest.param("sourcé/日本語-😀.txt", id="unicode"),
 ])
+@pytest.mark.severity("data")
 def test_copy_source_with_special_characters(s3: Any, bucket: str, key: str) -> None:
     """CopyObject works from a source key with this character (x-amz-copy-source is URL-encoded).
 

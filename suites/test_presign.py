@@ -30,7 +30,7 @@ from gauntlet.sigv4_helpers import (
 )
 from gauntlet.targets import Credentials
 
-pytestmark = [pytest.mark.presign, pytest.mark.requires("presign")]
+pytestmark = [pytest.mark.presign, pytest.mark.requires("presign"), pytest.mark.severity("security")]
 
 SIGNERS = ["boto3", "harness"]
 
@@ -63,6 +63,7 @@ def _get_bytes(s3, bucket: str, key: str) -> bytes:
 
 
 @pytest.mark.parametrize("signer", SIGNERS)
+@pytest.mark.severity("client")
 def test_presigned_get_returns_object(s3, s3v4, raw, bucket, signer):
     """A presigned GET URL, used without any other credentials, returns the object's bytes.
 
@@ -77,6 +78,7 @@ def test_presigned_get_returns_object(s3, s3v4, raw, bucket, signer):
 
 
 @pytest.mark.parametrize("signer", SIGNERS)
+@pytest.mark.severity("data")
 def test_presigned_put_stores_object(s3, s3v4, raw, bucket, signer):
     """A presigned PUT URL stores the body sent with it.
 
@@ -89,6 +91,7 @@ def test_presigned_put_stores_object(s3, s3v4, raw, bucket, signer):
 
 
 @pytest.mark.parametrize("signer", SIGNERS)
+@pytest.mark.severity("client")
 def test_presigned_head_returns_length(s3, s3v4, raw, bucket, signer):
     """A presigned HEAD URL answers 200 with the object's Content-Length.
 
@@ -101,6 +104,7 @@ def test_presigned_head_returns_length(s3, s3v4, raw, bucket, signer):
 
 
 @pytest.mark.parametrize("signer", SIGNERS)
+@pytest.mark.severity("data")
 def test_presigned_delete_removes_object(s3, s3v4, raw, bucket, signer):
     """A presigned DELETE URL answers 204 and removes the object.
 
@@ -120,6 +124,7 @@ _SPECIAL_KEYS = {
 
 
 @pytest.mark.parametrize("key", list(_SPECIAL_KEYS.values()), ids=list(_SPECIAL_KEYS))
+@pytest.mark.severity("client")
 def test_presigned_urls_for_keys_with_special_characters(s3, s3v4, raw, bucket, key):
     """Presigned PUT (harness) and GET (boto3) work for keys with characters that need encoding.
 
@@ -228,6 +233,7 @@ def test_expired_presigned_url_is_403_accessdenied(s3, raw, bucket):
     expect_message_contains(resp, "Request has expired", rule)
 
 
+@pytest.mark.severity("client")
 def test_presigned_expires_over_seven_days_is_400(s3, raw, bucket):
     """X-Amz-Expires above 604800 (7 days) is 400 AuthorizationQueryParametersError.
 
@@ -239,6 +245,7 @@ def test_presigned_expires_over_seven_days_is_400(s3, raw, bucket):
     expect_http_error(resp, 400, "AuthorizationQueryParametersError", "presigned GET with X-Amz-Expires=604801")
 
 
+@pytest.mark.severity("client")
 def test_presigned_url_for_other_region_is_400(s3, raw, target, bucket):
     """A presigned URL whose credential scope names another region is 400 AuthorizationQueryParametersError.
 
@@ -265,6 +272,7 @@ def _boto3_post(s3v4, bucket: str, key: str, fields: dict[str, str] | None = Non
 
 
 @pytest.mark.requires("post_policy")
+@pytest.mark.severity("client")
 def test_post_upload_with_status_201_returns_xml(s3, s3v4, raw, bucket):
     """A POST upload with success_action_status=201 answers 201 with Location, Bucket, Key and ETag.
 
@@ -287,6 +295,7 @@ def test_post_upload_with_status_201_returns_xml(s3, s3v4, raw, bucket):
 
 
 @pytest.mark.requires("post_policy")
+@pytest.mark.severity("client")
 def test_post_upload_with_status_204_returns_empty(s3, s3v4, raw, bucket):
     """A POST upload with success_action_status=204 answers 204 with no body and stores the file.
 
@@ -400,6 +409,7 @@ def test_post_policy_bad_signature_is_403(s3, s3v4, raw, bucket):
 
 
 @pytest.mark.requires("post_policy")
+@pytest.mark.severity("client")
 def test_post_policy_built_by_harness_is_accepted(raw, target, s3, bucket):
     """A POST policy built and signed by the harness (as the expired-policy case does) is accepted.
 

@@ -25,7 +25,7 @@ from gauntlet.data import KiB, payload
 from gauntlet.sigv4_helpers import error_message, expect_not_stored, list_keys
 from gauntlet.targets import Credentials
 
-pytestmark = pytest.mark.sigv4
+pytestmark = [pytest.mark.sigv4, pytest.mark.severity("security")]
 
 
 def _other_region(region: str) -> str:
@@ -58,6 +58,7 @@ def _xml_list(text: str) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.parametrize("checksum_mode", ["when_supported", "when_required"])
+@pytest.mark.severity("client")
 def test_boto3_path_style_put_get_list_succeed(s3_client, bucket, checksum_mode):
     """boto3 (both request-checksum modes) can PUT, GET and LIST with path-style SigV4 requests.
 
@@ -73,6 +74,7 @@ def test_boto3_path_style_put_get_list_succeed(s3_client, bucket, checksum_mode)
 
 
 @pytest.mark.requires("virtual_host")
+@pytest.mark.severity("client")
 def test_boto3_virtual_host_style_put_get_list_succeed(s3_client, bucket):
     """boto3 with virtual-host-style addressing (bucket in the Host header) is accepted.
 
@@ -195,6 +197,7 @@ def test_request_time_skewed_over_15_minutes_is_403_requesttimetooskewed(raw, bu
 # --------------------------------------------------------------------------- malformed Authorization
 
 
+@pytest.mark.severity("client")
 def test_authorization_without_signedheaders_is_400_authorizationheadermalformed(raw, bucket):
     """An Authorization header without its SignedHeaders component is 400 AuthorizationHeaderMalformed.
 
@@ -209,6 +212,7 @@ def test_authorization_without_signedheaders_is_400_authorizationheadermalformed
     expect_http_error(resp, 400, "AuthorizationHeaderMalformed", "Authorization header without SignedHeaders")
 
 
+@pytest.mark.severity("client")
 def test_unknown_signing_algorithm_is_400(raw, bucket):
     """An Authorization header naming an unknown algorithm (AWS4-HMAC-SHA512) is rejected with 400.
 
@@ -262,6 +266,7 @@ def test_unsigned_amz_meta_header_is_403_accessdenied(raw, s3, bucket):
 # --------------------------------------------------------------------------- tampering after signing
 
 
+@pytest.mark.severity("data")
 def test_content_sha256_not_matching_body_is_400_xamzcontentsha256mismatch(raw, s3, bucket):
     """A body whose SHA-256 differs from the signed x-amz-content-sha256 is 400 XAmzContentSHA256Mismatch.
 
@@ -277,6 +282,7 @@ def test_content_sha256_not_matching_body_is_400_xamzcontentsha256mismatch(raw, 
     expect_http_error(resp, 400, "XAmzContentSHA256Mismatch", rule)
 
 
+@pytest.mark.severity("data")
 def test_content_sha256_not_matching_body_stores_nothing(raw, s3, bucket):
     """A PutObject whose body does not match the signed x-amz-content-sha256 leaves no object behind.
 
@@ -355,6 +361,7 @@ _ODD_KEYS = {
 
 
 @pytest.mark.parametrize("key", list(_ODD_KEYS.values()), ids=list(_ODD_KEYS))
+@pytest.mark.severity("client")
 def test_key_needing_uri_encoding_is_accepted_and_stored_exactly(raw, s3, bucket, key):
     """Keys that exercise the canonical URI (encoding, no normalisation) are accepted and kept verbatim.
 
@@ -372,6 +379,7 @@ def test_key_needing_uri_encoding_is_accepted_and_stored_exactly(raw, s3, bucket
     expect_equal(list_keys(s3, bucket), [key], f"ListObjectsV2 after PutObject of key {key!r}")
 
 
+@pytest.mark.severity("client")
 def test_list_query_needing_sort_and_encoding_is_accepted(raw, s3, bucket):
     """A ListObjectsV2 query sent unsorted, with a prefix containing spaces and delimiter=/, is accepted.
 
@@ -389,6 +397,7 @@ def test_list_query_needing_sort_and_encoding_is_accepted(raw, s3, bucket):
     expect_equal(prefixes, ["dir one/sub dir/"], "ListObjectsV2 prefix='dir one/' delimiter='/' CommonPrefixes")
 
 
+@pytest.mark.severity("client")
 def test_list_prefix_with_plus_is_literal_plus(raw, s3, bucket):
     """A query value with '+' (sent as %2B) is signed and matched as a literal '+', not a space.
 
@@ -403,6 +412,7 @@ def test_list_prefix_with_plus_is_literal_plus(raw, s3, bucket):
     expect_equal(keys, ["x+y.txt"], "ListObjectsV2 prefix='x+' (sent as x%2B)")
 
 
+@pytest.mark.severity("client")
 def test_header_value_with_repeated_spaces_is_accepted(raw, s3, bucket):
     """A signed header whose value has runs of spaces is accepted (canonical form collapses them).
 
@@ -416,6 +426,7 @@ def test_header_value_with_repeated_spaces_is_accepted(raw, s3, bucket):
     expect_equal(_get_bytes(s3, bucket, "spaced.txt"), b"spaced", "GetObject after that PutObject")
 
 
+@pytest.mark.severity("client")
 def test_signed_headers_in_mixed_case_are_accepted(raw, s3, bucket):
     """Header names sent in mixed case are lower-cased in the canonical request and accepted.
 
@@ -430,6 +441,7 @@ def test_signed_headers_in_mixed_case_are_accepted(raw, s3, bucket):
 # --------------------------------------------------------------------------- payload modes
 
 
+@pytest.mark.severity("client")
 def test_unsigned_payload_is_accepted(raw, s3, bucket):
     """x-amz-content-sha256: UNSIGNED-PAYLOAD is accepted and the body stored exactly.
 
@@ -451,6 +463,7 @@ def _streaming(raw, target, bucket: str, key: str, body: bytes, **kwargs) -> sig
     return req
 
 
+@pytest.mark.severity("data")
 def test_signed_chunked_upload_stores_exact_bytes(raw, target, s3, bucket):
     """A STREAMING-AWS4-HMAC-SHA256-PAYLOAD upload is accepted and stores the decoded bytes exactly.
 
@@ -482,6 +495,7 @@ def test_signed_chunked_upload_with_bad_chunk_signature_is_403(raw, target, s3, 
     expect_http_error(resp, 403, "SignatureDoesNotMatch", rule)
 
 
+@pytest.mark.severity("data")
 def test_signed_chunked_upload_cut_inside_a_chunk_is_400_incompletebody(raw, target, s3, bucket):
     """A chunked upload whose body stops inside a chunk's data is 400 IncompleteBody and stores nothing.
 
@@ -508,6 +522,7 @@ def test_signed_chunked_upload_cut_inside_a_chunk_is_400_incompletebody(raw, tar
     expect_http_error(resp, 400, "IncompleteBody", rule)
 
 
+@pytest.mark.severity("data")
 def test_unsigned_payload_trailer_stores_exact_bytes(raw, target, s3, bucket):
     """STREAMING-UNSIGNED-PAYLOAD-TRAILER with an x-amz-checksum-crc32 trailer stores exactly the payload.
 

@@ -28,7 +28,7 @@ from gauntlet.data import KiB, MiB, payload
 from gauntlet.fleet import LiveTarget
 from gauntlet.verdict import client_error_details
 
-pytestmark = pytest.mark.sse
+pytestmark = [pytest.mark.sse, pytest.mark.severity("security")]
 
 AES256 = "AES256"
 SSE_HEADER = "x-amz-server-side-encryption"
@@ -125,6 +125,7 @@ def _multipart(client: Any, bucket: str, key: str, parts: list[bytes], **create:
 
 
 @pytest.mark.requires("sse_s3")
+@pytest.mark.severity("client")
 def test_sse_s3_put_get_head_report_aes256(s3_client: Callable[..., Any], bucket: str) -> None:
     """PutObject with x-amz-server-side-encryption: AES256; PUT, GET and HEAD answers report AES256.
 
@@ -142,6 +143,7 @@ def test_sse_s3_put_get_head_report_aes256(s3_client: Callable[..., Any], bucket
 
 
 @pytest.mark.requires("sse_s3")
+@pytest.mark.severity("client")
 def test_sse_s3_copy_object_reports_aes256(s3_client: Callable[..., Any], bucket: str) -> None:
     """CopyObject with x-amz-server-side-encryption: AES256 encrypts the copy: its answer and HEAD report AES256.
 
@@ -159,6 +161,7 @@ def test_sse_s3_copy_object_reports_aes256(s3_client: Callable[..., Any], bucket
 
 
 @pytest.mark.requires("sse_s3", "multipart")
+@pytest.mark.severity("client")
 def test_sse_s3_multipart_reports_aes256(s3_client: Callable[..., Any], bucket: str) -> None:
     """A multipart upload created with SSE-S3: Complete, HEAD and GET report AES256; the bytes are exact.
 
@@ -190,6 +193,7 @@ def _default_algorithms(answer: dict[str, Any]) -> list[str | None]:
 
 
 @pytest.mark.requires("sse_s3")
+@pytest.mark.severity("client")
 def test_bucket_encryption_put_get_round_trip(s3_client: Callable[..., Any], bucket: str) -> None:
     """PutBucketEncryption with an AES256 default rule; GetBucketEncryption returns that rule.
 
@@ -220,6 +224,7 @@ def test_bucket_default_encryption_applies_to_plain_put(s3_client: Callable[...,
 
 
 @pytest.mark.requires("sse_s3")
+@pytest.mark.severity("client")
 def test_delete_bucket_encryption_removes_configuration(s3_client: Callable[..., Any], bucket: str) -> None:
     """DeleteBucketEncryption answers 204; afterwards GetBucketEncryption has no configured rule.
 
@@ -296,6 +301,7 @@ def test_sse_c_get_without_key_is_400_invalid_request(
 
 
 @pytest.mark.requires("sse_c")
+@pytest.mark.severity("client")
 def test_sse_c_head_without_key_is_400(s3_client: Callable[..., Any], bucket: str, target: LiveTarget) -> None:
     """HeadObject of an SSE-C object without the key answers 400 (a HEAD answer has no body, so no code).
 
@@ -329,6 +335,7 @@ def test_sse_c_get_with_wrong_key_is_403_access_denied(
 
 
 @pytest.mark.requires("sse_c")
+@pytest.mark.severity("client")
 def test_sse_c_key_md5_mismatch_is_400_invalid_argument(
     s3_client: Callable[..., Any], bucket: str, target: LiveTarget
 ) -> None:
@@ -351,6 +358,7 @@ def test_sse_c_key_md5_mismatch_is_400_invalid_argument(
 
 
 @pytest.mark.requires("sse_c")
+@pytest.mark.severity("data")
 def test_sse_c_ranged_get_returns_exact_bytes(
     s3_client: Callable[..., Any], bucket: str, target: LiveTarget
 ) -> None:
@@ -381,6 +389,7 @@ _COPY_DESTINATIONS = [
 
 @pytest.mark.requires("sse_c")
 @pytest.mark.parametrize("destination", _COPY_DESTINATIONS)
+@pytest.mark.severity("data")
 def test_sse_c_copy_object(
     s3_client: Callable[..., Any], bucket: str, target: LiveTarget, destination: str
 ) -> None:
@@ -424,6 +433,7 @@ def test_sse_c_copy_object(
 
 
 @pytest.mark.requires("sse_c", "multipart")
+@pytest.mark.severity("data")
 def test_sse_c_multipart_upload_round_trip(
     s3_client: Callable[..., Any], bucket: str, target: LiveTarget
 ) -> None:
@@ -482,6 +492,7 @@ def test_sse_c_upload_part_without_key_is_400_invalid_request(
 
 
 @pytest.mark.requires("sse_kms")
+@pytest.mark.severity("client")
 def test_sse_kms_put_head_report_key_id(s3_client: Callable[..., Any], bucket: str, target: LiveTarget) -> None:
     """PutObject with aws:kms and the target's KMS key: PUT and HEAD report aws:kms and that key.
 

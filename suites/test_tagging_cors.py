@@ -41,7 +41,8 @@ def _object_tags(s3: Any, bucket: str, key: str = KEY, **kwargs: Any) -> list[di
 
 
 class TestObjectTagging:
-    pytestmark: ClassVar[list[pytest.MarkDecorator]] = [pytest.mark.tagging, pytest.mark.requires("tagging")]
+    pytestmark: ClassVar[list[pytest.MarkDecorator]] = [pytest.mark.tagging, pytest.mark.requires("tagging"),
+                                                    pytest.mark.severity("client")]
 
     def test_put_object_tagging_header_round_trips(self, s3: Any, bucket: str) -> None:
         """Tags set with the x-amz-tagging header on PutObject come back from GetObjectTagging.
@@ -63,6 +64,7 @@ class TestObjectTagging:
         s3.put_object_tagging(Bucket=bucket, Key=KEY, Tagging={"TagSet": _tag_set(tags)})
         _expect_tags(_object_tags(s3, bucket), tags, "GetObjectTagging after PutObjectTagging")
 
+    @pytest.mark.severity("data")
     def test_put_object_tagging_leaves_object_data_unchanged(self, s3: Any, bucket: str) -> None:
         """PutObjectTagging changes the tag set only: the object's bytes and ETag stay as they were.
 
@@ -172,6 +174,7 @@ class TestObjectTagging:
             s3.get_object_tagging(Bucket=bucket, Key="missing")
 
     @pytest.mark.requires("versioning")
+    @pytest.mark.severity("data")
     def test_put_object_tagging_by_version_id_leaves_latest_untouched(self, s3: Any, bucket: str) -> None:
         """PutObjectTagging with the VersionId of an older version tags that version only.
 
@@ -226,7 +229,8 @@ class TestObjectTagging:
 
 
 class TestBucketTagging:
-    pytestmark: ClassVar[list[pytest.MarkDecorator]] = [pytest.mark.tagging, pytest.mark.requires("tagging")]
+    pytestmark: ClassVar[list[pytest.MarkDecorator]] = [pytest.mark.tagging, pytest.mark.requires("tagging"),
+                                                    pytest.mark.severity("client")]
 
     def test_put_bucket_tagging_round_trips(self, s3: Any, bucket: str) -> None:
         """PutBucketTagging then GetBucketTagging returns the same tag set.
@@ -305,7 +309,8 @@ def _expect_refused_preflight(response: requests.Response, rule: str) -> None:
 
 
 class TestCors:
-    pytestmark: ClassVar[list[pytest.MarkDecorator]] = [pytest.mark.cors, pytest.mark.requires("cors")]
+    pytestmark: ClassVar[list[pytest.MarkDecorator]] = [pytest.mark.cors, pytest.mark.requires("cors"),
+                                                    pytest.mark.severity("client")]
 
     def test_put_bucket_cors_round_trips(self, s3: Any, bucket: str) -> None:
         """PutBucketCors with two rules, then GetBucketCors returns the same rules in the same order.
@@ -372,6 +377,7 @@ class TestCors:
         expect_equal(response.headers.get("Access-Control-Allow-Origin"), "*", f"{rule}: Access-Control-Allow-Origin")
         expect_equal(response.headers.get("Access-Control-Max-Age"), "600", f"{rule}: Access-Control-Max-Age")
 
+    @pytest.mark.severity("security")
     def test_preflight_unlisted_origin_is_403(self, raw: Any, s3: Any, bucket: str) -> None:
         """A preflight from an origin no rule allows (for that method) answers 403 Forbidden.
 
@@ -383,6 +389,7 @@ class TestCors:
         response = _preflight(raw, bucket, KEY, OTHER_ORIGIN, "GET")
         _expect_refused_preflight(response, f"OPTIONS preflight from unlisted origin {OTHER_ORIGIN} for GET")
 
+    @pytest.mark.severity("security")
     def test_preflight_method_not_allowed_is_403(self, raw: Any, s3: Any, bucket: str) -> None:
         """A preflight asking for a method no rule allows for that origin answers 403 Forbidden.
 
@@ -394,6 +401,7 @@ class TestCors:
         response = _preflight(raw, bucket, KEY, APP_ORIGIN, "DELETE")
         _expect_refused_preflight(response, f"OPTIONS preflight from {APP_ORIGIN} for DELETE")
 
+    @pytest.mark.severity("security")
     def test_preflight_header_not_allowed_is_403(self, raw: Any, s3: Any, bucket: str) -> None:
         """A preflight asking for a header outside the rule's AllowedHeaders answers 403 Forbidden.
 
@@ -405,6 +413,7 @@ class TestCors:
         response = _preflight(raw, bucket, KEY, APP_ORIGIN, "PUT", "x-amz-meta-secret")
         _expect_refused_preflight(response, f"OPTIONS preflight from {APP_ORIGIN} asking for x-amz-meta-secret")
 
+    @pytest.mark.severity("security")
     def test_preflight_without_cors_configuration_is_403(self, raw: Any, s3: Any, bucket: str) -> None:
         """A preflight to a bucket without a CORS configuration answers 403 Forbidden.
 
@@ -434,6 +443,7 @@ class TestCors:
                     f"{rule}: Access-Control-Expose-Headers must list the rule's ExposeHeaders",
                     f"server gave {h.get('Access-Control-Expose-Headers')!r}")
 
+    @pytest.mark.severity("security")
     def test_get_with_unlisted_origin_has_no_cors_headers(self, raw: Any, s3: Any, bucket: str) -> None:
         """A GET from an origin no rule allows still answers 200, but without Access-Control-Allow-Origin.
 

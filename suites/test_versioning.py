@@ -30,7 +30,7 @@ from gauntlet.multipart_helpers import complete, create_upload, upload_parts
 from gauntlet.naming import new_bucket_name
 from gauntlet.verdict import S3Mismatch, client_error_details, is_not_implemented
 
-pytestmark = [pytest.mark.versioning, pytest.mark.requires("versioning")]
+pytestmark = [pytest.mark.versioning, pytest.mark.requires("versioning"), pytest.mark.severity("data")]
 
 _hook_ids = itertools.count()
 
@@ -106,6 +106,7 @@ def _local(tag: str) -> str:
 # --------------------------------------------------------------------------- status
 
 
+@pytest.mark.severity("client")
 def test_new_bucket_has_no_versioning_status(s3: Any, bucket: str) -> None:
     """GetBucketVersioning on a new bucket answers a VersioningConfiguration with no Status.
 
@@ -122,6 +123,7 @@ def test_new_bucket_has_no_versioning_status(s3: Any, bucket: str) -> None:
                  "GetBucketVersioning response root element")
 
 
+@pytest.mark.severity("client")
 def test_versioning_status_round_trip(s3: Any, bucket: str) -> None:
     """Enabled, Suspended, Enabled again: GetBucketVersioning reports each status PutBucketVersioning set.
 
@@ -154,6 +156,7 @@ def test_each_put_creates_a_version_listed_newest_first(s3: Any, bucket: str) ->
     expect_equal(_markers(answer), [], "ListObjectVersions DeleteMarkers")
 
 
+@pytest.mark.severity("client")
 def test_list_object_versions_paginates_with_key_and_version_id_markers(s3: Any, bucket: str) -> None:
     """Paging ListObjectVersions with MaxKeys=2 via NextKeyMarker/NextVersionIdMarker returns every version once.
 
@@ -180,6 +183,7 @@ def test_list_object_versions_paginates_with_key_and_version_id_markers(s3: Any,
                  "ListObjectVersions pages with MaxKeys=2 (Key, VersionId)")
 
 
+@pytest.mark.severity("client")
 def test_list_object_versions_prefix_and_delimiter(s3: Any, bucket: str) -> None:
     """ListObjectVersions honours prefix and delimiter: rolled-up keys appear only in CommonPrefixes.
 
@@ -267,6 +271,7 @@ def test_read_under_delete_marker_is_404_with_delete_marker_header(s3: Any, buck
                  f"{method.upper()} under a delete marker: x-amz-delete-marker header")
 
 
+@pytest.mark.severity("client")
 def test_get_version_that_is_a_delete_marker_is_405(s3: Any, bucket: str) -> None:
     """GET with the versionId of a delete marker is 405 MethodNotAllowed.
 
@@ -349,6 +354,7 @@ def test_get_deleted_version_id_is_404_nosuchversion(s3: Any, bucket: str) -> No
         s3.get_object(Bucket=bucket, Key="k", VersionId=gone)
 
 
+@pytest.mark.severity("client")
 def test_get_malformed_version_id_is_rejected(s3: Any, bucket: str) -> None:
     """GET with a versionId that no server could have issued is 400 InvalidArgument (or 404 NoSuchVersion).
 

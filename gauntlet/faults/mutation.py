@@ -189,12 +189,22 @@ class FaultResult:
 
 def judge(fault: Fault, baseline: dict[str, dict[str, Any]], run: ChildRun, selection: str,
           known_survivor: str | None) -> FaultResult:
-    """Killed: some case that passed in the baseline fails or errors under the fault."""
+    """Killed: some case that passed in the baseline fails or errors under the fault, or a case that
+    failed in the baseline fails with another fingerprint (another status, code or failing check)."""
     killers: list[dict[str, Any]] = []
     softened: list[str] = []
     for case, row in sorted(run.outcomes.items()):
         before = baseline.get(case)
-        if before is None or before["outcome"] != "pass":
+        if before is None:
+            continue
+        if before["outcome"] != "pass":
+            if (before["outcome"] in KILLING_OUTCOMES and row["outcome"] in KILLING_OUTCOMES
+                    and before.get("fingerprint") and row.get("fingerprint")
+                    and before["fingerprint"] != row["fingerprint"]):
+                killers.append({"case": case, "area": row["area"], "outcome": row["outcome"],
+                                "http_status": row.get("http_status"), "error_code": row.get("error_code"),
+                                "message": (row.get("message") or "")[:300],
+                                "fingerprint_changed": f"{before['fingerprint']} -> {row['fingerprint']}"})
             continue
         if row["outcome"] in KILLING_OUTCOMES:
             killers.append({"case": case, "area": row["area"], "outcome": row["outcome"],

@@ -567,3 +567,16 @@ def test_judge_kills_on_a_baseline_pass_that_fails_or_errors() -> None:
     assert not survived.killed and survived.known_survivor == "no case yet"
     broken = judge(FAULTS["ignore-range"], baseline, ChildRun("x", Path("."), 13, 1.0, [], "unreachable"), "x", None)
     assert not broken.killed and broken.run_error and "13" in broken.run_error
+
+
+def test_judge_kills_on_a_baseline_failure_whose_fingerprint_changes() -> None:
+    from gauntlet.faults.mutation import ChildRun, judge
+
+    baseline = {"a": {"case": "a", "area": "objects", "outcome": "fail", "fingerprint": "200|-|expect_error#1"}}
+    rows = [{"case": "a", "area": "objects", "outcome": "fail", "fingerprint": "400|X|expect_error#1"}]
+    result = judge(FAULTS["ignore-range"], baseline, ChildRun("x", Path("."), 1, 1.0, rows), "objects", None)
+    assert result.killed
+    assert result.killing_cases[0]["fingerprint_changed"] == "200|-|expect_error#1 -> 400|X|expect_error#1"
+    same = [{**rows[0], "fingerprint": "200|-|expect_error#1"}]
+    unchanged = judge(FAULTS["ignore-range"], baseline, ChildRun("x", Path("."), 1, 1.0, same), "objects", None)
+    assert not unchanged.killed

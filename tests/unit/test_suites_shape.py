@@ -65,6 +65,9 @@ def test_every_case_has_a_rule_docstring_and_an_area(path: Path) -> None:
             problems.append(f"{name}: docstring must state the S3 rule it checks")
         if not marks & set(AREAS):
             problems.append(f"{name}: no area marker (one of {', '.join(AREAS)})")
+        if "severity" not in marks:
+            problems.append(f"{name}: no severity (pytest.mark.severity(...) on the case, its class or module; "
+                            "gauntlet/severity.py says how to choose)")
         if "sleep" in ast.unparse(func):
             problems.append(f"{name}: no fixed sleeps in cases")
     assert not problems, "\n".join(problems)
