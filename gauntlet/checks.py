@@ -93,6 +93,27 @@ def expect_error(
                      200, None, check=check, required_status=status, required_codes=codes)
 
 
+@contextlib.contextmanager
+def expect_refused(rule: str) -> Iterator[ErrorSeen]:
+    """The block must be refused with some 4xx, whatever the code: for the cases that check *that* a
+    request is refused (and then read the state back), beside the case that checks *how* (`expect_error`).
+    A 5xx is not a refusal: the server broke, and the case says so."""
+    seen = ErrorSeen()
+    check = _next_check("expect_refused")
+    try:
+        yield seen
+    except botocore.exceptions.ClientError as exc:
+        seen.status, seen.code, seen.message = client_error_details(exc)
+        seen.response = exc.response
+        if is_not_implemented(seen.status, seen.code):
+            unsupported(f"{rule}: server answered {seen.status} {seen.code}")
+        if seen.status is None or not 400 <= seen.status < 500:
+            raise S3Mismatch(f"{rule}: S3 refuses this request with a 4xx; server answered {seen.status} {seen.code}",
+                             seen.status, seen.code, check=check) from None
+        return
+    raise S3Mismatch(f"{rule}: S3 refuses this request; the server accepted it", 200, None, check=check)
+
+
 def expect_http_error(
     response: requests.Response, status: int, code: str | tuple[str, ...] | None, rule: str
 ) -> str | None:

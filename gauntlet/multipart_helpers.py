@@ -17,6 +17,8 @@ from gauntlet.verdict import S3Mismatch
 
 #: The smallest size S3 accepts for a part that is not the last one (UploadPart; CompleteMultipartUpload).
 MIN_PART = 5 * MiB
+#: a well-formed ETag that no part has
+ZERO_ETAG = '"00000000000000000000000000000000"'
 
 __all__ = [
     "MIN_PART",

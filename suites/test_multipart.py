@@ -21,6 +21,7 @@ from gauntlet.checks import expect_equal, expect_error, expect_true, header, sta
 from gauntlet.data import MiB, md5_hex, payload
 from gauntlet.multipart_helpers import (
     MIN_PART,
+    ZERO_ETAG,
     complete,
     create_upload,
     multipart_etag,
@@ -35,7 +36,6 @@ from gauntlet.verdict import client_error_details
 pytestmark = [pytest.mark.multipart, pytest.mark.severity("data")]
 
 UNKNOWN_UPLOAD_ID = "s3gauntlet-no-such-upload-2Zx8QkLm0VbN4rTy7uWp"
-ZERO_ETAG = '"00000000000000000000000000000000"'
 
 
 def _body(s3: Any, bucket: str, key: str, **kwargs: Any) -> bytes:
