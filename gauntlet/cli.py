@@ -31,6 +31,8 @@ from gauntlet.targets import FEATURES, TargetsFile, load_targets
 
 def _cmd_targets(args: argparse.Namespace) -> int:
     targets_file = load_targets(args.file)
+    for warning in targets_file.warnings():
+        print(f"s3gauntlet: {warning}", file=sys.stderr)
     if args.check:
         return _check(targets_file, args.check)
     width = max(len(n) for n in targets_file.targets)
@@ -87,8 +89,18 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             env["AWS_CA_BUNDLE"] = live.verify
         # These are the throwaway keys of a server that lives as long as this command.
         print(f"# {target.name}: {live.server} {live.version} at {live.endpoint} (logs: {run_dir}); Ctrl-C stops it")
+        if live.alt_credentials:
+            env["GAUNTLET_ALT_ACCESS_KEY_ID"] = live.alt_credentials.access_key
+            env["GAUNTLET_ALT_SECRET_ACCESS_KEY"] = live.alt_credentials.secret_key
         for key, value in env.items():
             print(f"export {key}={shlex.quote(value)}")
+        region = "" if live.region == "us-east-1" else f", region: {live.region}"
+        print("# a target for this server, e.g. in targets.local.yaml (after the exports above):\n"
+              f"#   {target.name}-served: {{endpoint: {live.endpoint}{region}, credentials: {{access_key_env: "
+              "AWS_ACCESS_KEY_ID, secret_key_env: AWS_SECRET_ACCESS_KEY}"
+              + (", alt_credentials: {access_key_env: GAUNTLET_ALT_ACCESS_KEY_ID, secret_key_env: "
+                 "GAUNTLET_ALT_SECRET_ACCESS_KEY}" if live.alt_credentials else "")
+              + (f", tls: {{ca_bundle: {live.verify}}}" if isinstance(live.verify, str) else "") + "}")
         sys.stdout.flush()
         while not stop.wait(0.5):
             dead = live.dead_process()

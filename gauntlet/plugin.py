@@ -144,6 +144,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except GauntletError as error:
         _exit(error)
         return
+    for warning in targets_file.warnings():
+        print(f"s3gauntlet: {warning}", file=sys.stderr)
     run_id = config.getoption("run_id") or new_run_id()
     run_dir = Path(config.getoption("run_dir") or PROJECT_ROOT / "runs" / run_id).resolve()
     if _informational(config):

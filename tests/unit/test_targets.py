@@ -36,7 +36,7 @@ def write(tmp_path: Path, text: str, name: str = "targets.yaml") -> Path:
 
 def error_of(tmp_path: Path, text: str) -> ConfigError:
     with pytest.raises(ConfigError) as info:
-        load_targets(write(tmp_path, text), environ={})
+        load_targets(write(tmp_path, text), environ={}).check()
     return info.value
 
 
@@ -44,7 +44,7 @@ def test_project_targets_file_is_valid() -> None:
     targets = load_targets(environ={})
     assert targets.names()[0] == "seaweedfs"
     for name in ("seaweedfs", "rgw", "juicefs", "rclone", "moto", "moto-auth", "s3rver",
-                 "minio", "rustfs", "garage", "versitygw", "ferrox", "r2", "aws"):
+                 "versitygw", "minio", "garage", "s3s-fs", "rustfs", "ferrox", "r2", "aws"):
         assert name in targets.targets
     for target in targets.targets.values():
         if target.launch is None and target.faults is None:
@@ -86,8 +86,8 @@ def test_bool_is_not_a_port(tmp_path: Path) -> None:
 
 
 def test_unknown_launch_server(tmp_path: Path) -> None:
-    error = error_of(tmp_path, "targets:\n  a:\n    launch: {server: minio}\n")
-    assert "unknown launch server 'minio'" in str(error)
+    error = error_of(tmp_path, "targets:\n  a:\n    launch: {server: nosuchserver}\n")
+    assert "unknown launch server 'nosuchserver'" in str(error)
 
 
 def test_endpoint_or_launch_required(tmp_path: Path) -> None:
@@ -178,3 +178,42 @@ def test_local_override_and_env_file(tmp_path: Path) -> None:
 
 def test_default_selection_is_seaweedfs() -> None:
     assert [t.name for t in load_targets(environ={}).select(None)] == ["seaweedfs"]
+
+
+def test_invalid_entry_fails_only_the_runs_that_use_it(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+        targets:
+          good: {launch: rclone}
+          bad: {launch: rclone, regoin: x}
+        """)
+    targets = load_targets(path, environ={})
+    assert targets.get("good").launch is not None
+    assert "bad" not in targets.names()
+    with pytest.raises(ConfigError) as info:
+        targets.get("bad")
+    assert "'regoin'" in str(info.value) and ":4:" in str(info.value)
+    assert len(targets.warnings()) == 1 and "ignoring invalid target 'bad'" in targets.warnings()[0]
+
+
+def test_invalid_local_override_does_not_block_other_targets(tmp_path: Path) -> None:
+    path = write(tmp_path, "targets:\n  good: {launch: rclone}\n")
+    (tmp_path / "targets.local.yaml").write_text("targets:\n  mine: {endpoint: ftp://nope}\n", encoding="utf-8")
+    targets = load_targets(path, environ={})
+    assert targets.select("good")[0].name == "good"
+    with pytest.raises(ConfigError):
+        targets.select("good,mine")
+
+
+def test_endpoint_variable_may_hold_the_whole_url(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+        targets:
+          mine:
+            endpoint: ${MY_S3_URL}
+            credentials: {access_key_env: MY_AK, secret_key_env: MY_SK}
+        """)
+    target = load_targets(path, environ={}).get("mine")
+    good = load_targets(path, environ={"MY_S3_URL": "https://s3.example.net:8443/"})
+    assert good.resolve_endpoint(target) == "https://s3.example.net:8443"
+    with pytest.raises(ConfigError) as info:
+        load_targets(path, environ={"MY_S3_URL": "s3.example.net"}).resolve_endpoint(target)
+    assert "must be http(s)://host[:port]" in str(info.value)
