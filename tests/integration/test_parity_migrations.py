@@ -1,0 +1,139 @@
+"""Rehearsal of the migrations our users make: MinIO → versitygw and MinIO → Garage with rclone.
+
+A versioned MinIO bucket gets a few thousand keys, user metadata, tags, multipart objects,
+overwritten keys (three versions each) and deleted keys (a delete marker on top). `rclone
+sync --checksum -M` copies it to versitygw and to Garage, and `gauntlet parity` must report
+exactly what such a plain copy loses, and nothing else:
+
+- versitygw: the tags (rclone does not copy object tags) and the history (noncurrent versions
+  and delete markers: rclone copies current objects only); besides those, versitygw's own
+  ListObjectVersions repeats each page's last entry on the next page, which parity reports;
+- Garage: nothing, when compared without tags and versions (Garage has neither; its missing
+  features are the migration's loss, and the suites report them as `unsupported`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gauntlet.data import MiB, payload
+from gauntlet.fleet import Fleet, LiveTarget
+from gauntlet.interop import RCLONE, expect_success, rclone_env, run_program
+from gauntlet.parity import ParityOptions, run_parity
+from gauntlet.targets import load_targets
+from tests.integration.conftest import require_server
+
+pytestmark = pytest.mark.integration
+
+BUCKET = "migrate-me"
+KEYS = 2000
+RCLONE_KEYS = frozenset({"mtime", "btime"})
+TAGGED = {f"data/{n:05d}.txt" for n in range(0, KEYS, 97)}
+OVERWRITTEN = {f"data/{n:05d}.txt" for n in range(5, KEYS, 251)}
+DELETED = {f"data/{n:05d}.txt" for n in (3, 1999)}
+MULTIPART = ("big/one.bin", "big/two.bin")
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, LiveTarget]]:
+    for name in ("minio", "versitygw", "garage"):
+        require_server(name)
+    if RCLONE.path() is None:
+        pytest.fail(f"rclone is not installed; install it with: {RCLONE.install}")
+    targets = load_targets(environ={})
+    running = Fleet(targets, tmp_path_factory.mktemp("migration-fleet"))
+    try:
+        yield running.start([targets.get(n) for n in ("minio", "versitygw", "garage")])
+    finally:
+        running.stop()
+
+
+def _fill(source: LiveTarget) -> None:
+    s3 = source.client(checksum_mode="when_required")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+
+    def put(n: int) -> None:
+        key = f"data/{n:05d}.txt"
+        extra: dict[str, Any] = {}
+        if n % 10 == 0:
+            extra["Metadata"] = {"owner": f"team-{n % 7}", "source": "minio"}
+        if key in TAGGED:
+            extra["Tagging"] = f"tier={'gold' if n % 2 else 'silver'}&n={n}"
+        for version in range(3 if key in OVERWRITTEN else 1):
+            s3.put_object(Bucket=BUCKET, Key=key, Body=f"{key} v{version}\n".encode() * (1 + n % 5),
+                          ContentType="text/plain", **extra)
+        if key in DELETED:
+            s3.delete_object(Bucket=BUCKET, Key=key)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(put, range(KEYS)))
+    for seed, key in enumerate(MULTIPART):
+        data = payload(7 * MiB, seed=70 + seed)
+        upload = s3.create_multipart_upload(Bucket=BUCKET, Key=key, ContentType="application/octet-stream",
+                                            Metadata={"kind": "multipart"})
+        parts = []
+        for number, start in enumerate(range(0, len(data), 5 * MiB), start=1):
+            answer = s3.upload_part(Bucket=BUCKET, Key=key, UploadId=upload["UploadId"], PartNumber=number,
+                                    Body=data[start:start + 5 * MiB])
+            parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+        s3.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload["UploadId"],
+                                     MultipartUpload={"Parts": parts})
+
+
+def _raw_rows(out_dir: Path) -> list[dict[str, Any]]:
+    with open(out_dir / "parity_rows.jsonl", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def _rows(out_dir: Path) -> set[tuple[str, str]]:
+    return {(r["key"], r["kind"]) for r in _raw_rows(out_dir)}
+
+
+@pytest.fixture(scope="module")
+def migrated(fleet: dict[str, LiveTarget], tmp_path_factory: pytest.TempPathFactory) -> dict[str, LiveTarget]:
+    _fill(fleet["minio"])
+    workdir = tmp_path_factory.mktemp("rclone")
+    for dest in ("versitygw", "garage"):
+        env = rclone_env({"src": fleet["minio"], "dst": fleet[dest]}, workdir)
+        done = run_program([RCLONE.require(), "sync", "--checksum", "-M", "--transfers", "8",
+                            f"src:{BUCKET}", f"dst:{BUCKET}"], env, timeout=600)
+        expect_success(done, f"rclone sync --checksum -M of {BUCKET} from MinIO to {dest}")
+    return fleet
+
+
+def test_minio_to_versitygw_loses_exactly_tags_and_history(migrated: dict[str, LiveTarget], tmp_path: Path) -> None:
+    options = ParityOptions(versions=True, ignore_metadata=RCLONE_KEYS, workers=8)
+    result = run_parity(migrated["minio"], migrated["versitygw"], options, tmp_path / "p", "minio-versitygw")
+    expected = ({(k, "tags") for k in TAGGED - DELETED} | {(k, "versions") for k in OVERWRITTEN | DELETED})
+    got = _rows(tmp_path / "p")
+    # versitygw 1.7.0 repeats the marker entry at the top of the next ListObjectVersions page (a null
+    # version listed twice; test_versioning's pagination case fails there too): parity rightly reports
+    # the key at each 1000-entry page boundary as having two versions on the destination.
+    repeated = {(row["key"], "versions") for row in _raw_rows(tmp_path / "p")
+                if row["kind"] == "versions" and row["source_value"] == "versions=1 delete_markers=0"
+                and row["dest_value"] == "versions=2 delete_markers=0"}
+    assert len(repeated) <= KEYS // 1000 + 1, repeated
+    got -= repeated
+    assert got == expected, (f"unexpected: {sorted(got - expected)[:10]}; not reported: "
+                             f"{sorted(expected - got)[:10]}; summary: {result.summary['totals']}")
+    totals = result.summary["totals"]
+    current = KEYS - len(DELETED) + len(MULTIPART)
+    assert totals["objects_compared"] == current and totals["errors"] == 0, totals
+    assert result.exit_code == 1 and result.summary["complete"]
+
+
+def test_minio_to_garage_loses_nothing_else(migrated: dict[str, LiveTarget], tmp_path: Path) -> None:
+    options = ParityOptions(tags=False, ignore_metadata=RCLONE_KEYS, workers=8)
+    result = run_parity(migrated["minio"], migrated["garage"], options, tmp_path / "p", "minio-garage")
+    assert result.exit_code == 0, (result.summary["totals"], sorted(_rows(tmp_path / "p"))[:10])
+    totals = result.summary["totals"]
+    current = KEYS - len(DELETED) + len(MULTIPART)
+    assert (totals["objects_compared"], totals["matched"], totals["hashed"]) == (current, current, current), totals
+    assert totals["etag_multipart_inconclusive"] == len(MULTIPART), totals
