@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from gauntlet import masking, severity
+from gauntlet.areas import AREAS
 from gauntlet.checks import begin_case, unsupported
 from gauntlet.cleanup import CleanupError, ForeignBucket, delete_bucket
 from gauntlet.errors import ExitCode, GauntletError
@@ -41,11 +42,6 @@ from gauntlet.verdict import Outcome, S3Mismatch, TargetDown, Verdict, classify,
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUITES_DIR = PROJECT_ROOT / "suites"
 
-#: Feature-area markers; a case's area is the nearest of these on it.
-AREAS = (
-    "buckets", "objects", "listing", "sigv4", "presign", "multipart", "versioning", "sse", "checksums",
-    "conditional", "tagging", "cors", "interop",
-)
 
 _RUN_KEY = pytest.StashKey["GauntletRun"]()
 _LEFTOVERS_KEY = pytest.StashKey[list]()
@@ -130,6 +126,8 @@ def _exit(error: GauntletError) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    for area, covers in AREAS.items():  # the area markers come from the one list (gauntlet/areas.py)
+        config.addinivalue_line("markers", f"{area}: {covers}")
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
         payload = workerinput.get("gauntlet")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gauntlet.areas import AREAS
 from reports.features import HEADLINE_FEATURES, Feature
 from reports.load import OUTCOMES
 
 #: Feature areas in the order the harness lists them; others follow alphabetically.
-AREA_ORDER = ("buckets", "objects", "listing", "sigv4", "presign", "multipart", "versioning", "sse", "checksums",
-              "conditional", "tagging", "cors", "interop")
+AREA_ORDER = tuple(AREAS)
 
 #: How a feature or area status is shown.
 STATUS_SYMBOL = {

@@ -27,6 +27,8 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gauntlet.areas import AREAS as SUITE_AREAS
+from gauntlet.areas import SMOKE
 from gauntlet.faults.model import Request, Response
 
 RequestHook = Callable[[Request], "Response | None"]
@@ -35,8 +37,7 @@ RequestPredicate = Callable[[Request], bool]
 ResponsePredicate = Callable[[Request, Response], bool]
 
 #: Areas a fault may declare (the suites' area markers, plus smoke).
-AREAS = ("buckets", "objects", "listing", "sigv4", "presign", "multipart", "versioning", "sse", "checksums",
-         "conditional", "tagging", "cors", "smoke")
+AREAS = (*(a for a in SUITE_AREAS if a != "interop"), SMOKE)
 
 #: name -> Fault, in catalogue order. `none` (the pass-through) is registered too.
 FAULTS: dict[str, Fault] = {}
