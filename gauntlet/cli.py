@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import shutil
 import signal
 import sys
 import tempfile
@@ -63,6 +64,7 @@ def _check(targets_file: TargetsFile, names: str) -> int:
                   f"server {live.server or 'remote'} {live.version}")
         finally:
             fleet.stop()
+    shutil.rmtree(run_dir, ignore_errors=True)  # kept (with any server logs) only when a check failed
     return 0
 
 

@@ -121,6 +121,20 @@ def pid_alive(pid: int) -> bool:
         return True
 
 
+def _connection_reason(exc: BaseException) -> str:
+    """'connection refused', 'timed out', 'name not resolved' ... rather than botocore's wording."""
+    text = str(exc)
+    chain = f"{text} {exc.__cause__!r} {exc.__context__!r}".lower()
+    if isinstance(exc, (botocore.exceptions.ConnectTimeoutError, botocore.exceptions.ReadTimeoutError)):
+        return f"timed out: {masking.mask(text.split(': ', 1)[-1])}"
+    for needle, reason in (("refused", "connection refused"), ("name or service not known", "host name not resolved"),
+                           ("nodename nor servname", "host name not resolved"), ("no route", "no route to host"),
+                           ("reset", "connection reset")):
+        if needle in chain:
+            return reason
+    return masking.mask(text.split(": ", 1)[-1])
+
+
 def preflight(live: LiveTarget) -> str | None:
     """One ListBuckets: raises EndpointUnreachable / CredentialsRejected; returns the Server header."""
     client = make_client(live.endpoint, live.credentials, region=live.region, verify=live.verify,
@@ -142,7 +156,7 @@ def preflight(live: LiveTarget) -> str | None:
         raise EndpointUnreachable(f"target '{live.name}' at {live.endpoint}: TLS failed: {exc}") from None
     except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError,
             botocore.exceptions.ReadTimeoutError, botocore.exceptions.ConnectionClosedError) as exc:
-        reason = masking.mask(str(exc).split(": ", 1)[-1])
+        reason = _connection_reason(exc)
         raise EndpointUnreachable(f"target '{live.name}' at {live.endpoint}: unreachable ({reason})") from None
     return answer["ResponseMetadata"]["HTTPHeaders"].get("server")
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import re
+import shutil
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -27,10 +29,11 @@ from typing import Any
 
 import pytest
 
-from gauntlet import masking, severity
+from gauntlet import console, masking, severity
 from gauntlet.areas import AREAS
 from gauntlet.checks import begin_case, unsupported
 from gauntlet.cleanup import CleanupError, ForeignBucket, delete_bucket
+from gauntlet.console import Finding
 from gauntlet.errors import ExitCode, GauntletError
 from gauntlet.fleet import Fleet, LiveTarget
 from gauntlet.meta import base_meta, iso_now, write_meta
@@ -79,6 +82,7 @@ class GauntletRun:
         self.leftovers: list[dict[str, str]] = []
         self.dead_targets: set[str] = set()
         self.per_target: dict[str, dict[str, int]] = {}
+        self.findings: list[Finding] = []
 
     def worker_payload(self) -> str:
         return json.dumps({
@@ -144,6 +148,10 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     for warning in targets_file.warnings():
         print(f"s3gauntlet: {warning}", file=sys.stderr)
+    unknown = _unknown_markers(config)
+    if unknown:  # before any server starts (under xdist pytest would only notice inside a worker)
+        pytest.exit(f"s3gauntlet: unknown marker(s) in -m: {', '.join(unknown)} (areas: {', '.join(AREAS)}; "
+                    f"see pytest --markers)", returncode=int(pytest.ExitCode.USAGE_ERROR))
     run_id = config.getoption("run_id") or new_run_id()
     run_dir = Path(config.getoption("run_dir") or PROJECT_ROOT / "runs" / run_id).resolve()
     if _informational(config):
@@ -158,6 +166,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         live = fleet.start(selected)
     except GauntletError as error:
+        _drop_if_empty(run_dir)  # a run that never started leaves nothing behind (server logs stay)
         _exit(error)
         return
     run = GauntletRun(run_id, run_dir, live, controller=True)
@@ -168,7 +177,50 @@ def pytest_configure(config: pytest.Config) -> None:
     if not getattr(config.option, "xmlpath", None):
         config.option.xmlpath = str(run_dir / "junit.xml")
     config.stash[_RUN_KEY] = run
+    _quiet_console(config)
     config.pluginmanager.register(_Recorder(run), "gauntlet-recorder")
+
+
+def _write_report(run_dir: Path) -> str | None:
+    """The run's own report.html and summary.md (reports package, in a child process); None or why not."""
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("pandas") is None:
+        return "pandas is not installed: pip install -e '.[reports]'"
+    try:
+        done = subprocess.run([sys.executable, "-m", "reports", "--quiet", "--no-parquet", "--out", str(run_dir),
+                               str(run_dir)], capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return "the report took over 300 s"
+    if done.returncode != 0:
+        return masking.mask((done.stderr or done.stdout).strip().splitlines()[-1:][0] if (done.stderr or done.stdout)
+                            else f"exit {done.returncode}")
+    return None
+
+
+def _quiet_console(config: pytest.Config) -> None:
+    """One line per failure at the end (our summary), not pytest's tracebacks and short summary,
+    unless the user asked for them (--tb, -r)."""
+    if config.option.tbstyle == "auto":
+        config.option.tbstyle = "no"
+    if config.option.reportchars in ("fE", "fEs"):  # pytest's default
+        config.option.reportchars = "N"
+
+
+def _unknown_markers(config: pytest.Config) -> list[str]:
+    """Names in the -m expression that no registered marker has."""
+    expression = config.getoption("markexpr", "") or ""
+    names = set(re.findall(r"[A-Za-z_][\w.-]*", expression)) - {"and", "or", "not", "True", "False"}
+    known = {line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")}
+    known |= {"skip", "skipif", "xfail", "parametrize", "usefixtures", "filterwarnings"}
+    return sorted(names - known)
+
+
+def _drop_if_empty(run_dir: Path) -> None:
+    if run_dir.is_dir() and not any(p.is_file() for p in run_dir.rglob("*")):
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def _placeholder(name: str) -> LiveTarget:
@@ -436,6 +488,9 @@ class _Recorder:
                                   finding, verdict.fingerprint))
         counts = run.per_target.setdefault(info["target"], {o.value: 0 for o in Outcome})
         counts[verdict.outcome.value] += 1
+        if verdict.outcome.value in ("fail", "error"):
+            run.findings.append(Finding(info["target"], info["area"], finding, info["case"], verdict.outcome.value,
+                                        masking.mask(verdict.message)))
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -458,11 +513,14 @@ class _Recorder:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         run, tr = self.run, terminalreporter
+        if run.findings:
+            tr.section("s3gauntlet findings (by area; full detail in results.jsonl and the report)")
+            for line in console.finding_lines(run.findings):
+                tr.write_line(line)
         tr.section("s3gauntlet")
-        for name, counts in run.per_target.items():
-            live = run.targets[name]
-            summary = "  ".join(f"{k} {v}" for k, v in counts.items())
-            tr.write_line(f"{name:<14} {live.server or 'remote':<10} {live.version:<12} {summary}")
+        servers = {name: (live.server or "remote", live.version) for name, live in run.targets.items()}
+        for line in console.table_lines(run.per_target, run.findings, servers):
+            tr.write_line(line)
         for name in sorted(run.dead_targets):
             tr.write_line(f"s3gauntlet: target '{name}': its server died during the run; "
                           f"log: {run.targets[name].log_path}", red=True)
@@ -474,3 +532,5 @@ class _Recorder:
         except ValueError:
             where = run.run_dir
         tr.write_line(f"results: {where}/results.jsonl  (run {run.run_id})")
+        report = _write_report(run.run_dir)
+        tr.write_line(f"report: {where}/report.html" if report is None else f"report: not written ({report})")

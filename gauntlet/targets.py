@@ -435,7 +435,7 @@ class TargetsFile:
 
     def select(self, spec: str | None) -> list[Target]:
         """Targets named by a comma-separated `--target` value (default: seaweedfs)."""
-        names = [n.strip() for n in (spec or DEFAULT_TARGET).split(",") if n.strip()]
+        names = [n.strip() for n in (DEFAULT_TARGET if spec is None else spec).split(",") if n.strip()]
         if not names:
             raise UnknownTarget("--target is empty; name at least one target")
         seen: list[Target] = []

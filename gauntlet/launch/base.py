@@ -345,3 +345,21 @@ class ServerLauncher:
                     proc.wait(timeout=5)
         self.processes.clear()
         shutil.rmtree(self.data_dir, ignore_errors=True)
+        self.mask_logs()
+
+    def mask_logs(self) -> None:
+        """Mask secrets and signatures in the server's logs kept in the run directory (servers log
+        request URLs, presigned signatures included), and drop the throwaway TLS private key."""
+        for path in self.log_dir.rglob("*"):
+            if path.suffix == ".key":
+                path.unlink(missing_ok=True)
+                continue
+            if path.suffix in (".pem", ".crt") or not path.is_file() or path.is_symlink():
+                continue  # every other file here is a log (glog names them weed.host.user.log.INFO.<time>)
+            try:
+                text = path.read_text(encoding="utf-8", errors="surrogateescape")
+                masked = masking.mask(text)
+                if masked != text:
+                    path.write_text(masked, encoding="utf-8", errors="surrogateescape")
+            except OSError:
+                continue

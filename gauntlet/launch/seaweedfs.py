@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
+from pathlib import Path
 
 from gauntlet.launch.base import LOOPBACK, ServerLauncher, free_port
 from gauntlet.targets import Credentials
@@ -45,17 +47,29 @@ class SeaweedFSLauncher(ServerLauncher):
         config = self.data_dir / "identities.json"
         config.write_text(json.dumps(self._identities()), encoding="utf-8")
         config.chmod(0o600)
+        # glog files go to the run's log dir; its unix sockets to the data dir (removed at stop), not /tmp
+        (self.data_dir / "tmp").mkdir()
         argv = [
-            weed, "mini", f"-dir={self.data_dir / 'data'}", f"-ip={LOOPBACK}", f"-ip.bind={LOOPBACK}",
+            weed, f"-logdir={self.log_dir}", "mini", f"-dir={self.data_dir / 'data'}", f"-ip={LOOPBACK}",
+            f"-ip.bind={LOOPBACK}",
             f"-s3.port={port}", f"-s3.config={config}", "-webdav=false", "-admin.ui=false",
             "-s3.port.iceberg=0", "-s3.port.lance=0",
         ]
-        argv += [f"-{flag}={free_port()}" for flag in _PORT_FLAGS]
+        ports = {flag: free_port() for flag in _PORT_FLAGS}
+        argv += [f"-{flag}={value}" for flag, value in ports.items()]
+        self._ports = [port, *ports.values()]
         if self.config.tls:
             cert, key = self.make_tls_files()
             argv += [f"-s3.cert.file={cert}", f"-s3.key.file={key}"]
         (self.data_dir / "data").mkdir()
-        self.spawn(argv, "weed")
+        self.spawn(argv, "weed", env={"TMPDIR": str(self.data_dir / "tmp")})
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        super().stop(grace_s)
+        # weed puts one unix socket per service in /tmp (hard-coded, named by port) and never removes it
+        for port in getattr(self, "_ports", []):
+            for sock in Path(tempfile.gettempdir()).glob(f"seaweedfs-*-{port}.sock"):
+                sock.unlink(missing_ok=True)
 
     def read_version(self) -> str:
         out = self.run_tool([self.find_binary(), "version"], "version")

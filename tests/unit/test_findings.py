@@ -115,3 +115,23 @@ def test_baseline_keeps_fingerprints_and_the_gate_fails_a_changed_data_finding(t
     assert status == {"x": "regression", "y": "changed", "z": "ok"}
     relaxed = {f.name: f.status for f in _case_findings("t", baseline.targets["t"], now, ())}
     assert relaxed["x"] == "changed"
+
+
+def test_console_lists_findings_by_area_gravest_first_and_counts_fails_by_severity() -> None:
+    from gauntlet.console import Finding, finding_lines, table_lines
+
+    findings = [
+        Finding("a", "objects", "detail", "test_objects.py::test_code", "fail", "S3 requires 404 NoSuchKey"),
+        Finding("a", "objects", "data", "test_objects.py::test_bytes", "fail", "S3 requires the bytes " + "x" * 300),
+        Finding("b", "buckets", "client", "test_buckets.py::test_x", "error", "ConnectionError"),
+    ]
+    lines = finding_lines(findings)
+    assert lines[0] == "buckets (1)" and "ERROR" in lines[1]
+    assert lines[2] == "objects (2)" and "data" in lines[3] and "detail" in lines[4]
+    assert "test_bytes:" in lines[3] and "test_objects.py" not in lines[3] and len(lines[3]) < 220
+    table = table_lines({"a": {"pass": 5, "fail": 2, "unsupported": 1, "error": 0},
+                         "b": {"pass": 0, "fail": 0, "unsupported": 0, "error": 1}}, findings,
+                        {"a": ("minio", "v1"), "b": ("garage", "2.1.0")})
+    assert table[0].split()[:5] == ["target", "server", "version", "pass", "fail"]
+    cells = table[1].split()
+    assert cells[:5] == ["a", "minio", "v1", "5", "2"] and cells[5:9] == ["1", "0", "0", "1"]
