@@ -54,6 +54,8 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--sample", type=int, metavar="N",
                         help="hash the content of N random objects per bucket (default: every object; 0: none)")
     parser.add_argument("--versions", action="store_true", help="also compare version and delete-marker counts")
+    parser.add_argument("--no-config", action="store_true",
+                        help="skip the bucket configuration (versioning, lock, lifecycle, policy, CORS, ...)")
     parser.add_argument("--no-metadata", action="store_true", help="skip HeadObject (user metadata, Content-Type)")
     parser.add_argument("--no-tags", action="store_true", help="skip GetObjectTagging")
     parser.add_argument("--ignore-metadata", action="append", metavar="NAME[,NAME]",
@@ -92,7 +94,8 @@ def options_from_args(args: argparse.Namespace) -> ParityOptions:
     ignore = frozenset(name.strip().lower() for spec in args.ignore_metadata or [] for name in spec.split(",")
                        if name.strip())
     progress = sys.stderr.isatty() if args.progress is None else args.progress
-    return ParityOptions(buckets=buckets, sample=args.sample, versions=args.versions, metadata=not args.no_metadata,
+    return ParityOptions(buckets=buckets, sample=args.sample, versions=args.versions,
+                         config=not getattr(args, "no_config", False), metadata=not args.no_metadata,
                          tags=not args.no_tags, ignore_metadata=ignore, workers=args.workers, seed=args.seed,
                          progress=progress)
 

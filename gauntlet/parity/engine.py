@@ -40,6 +40,7 @@ import botocore.exceptions
 
 from gauntlet.fleet import LiveTarget
 from gauntlet.meta import iso_now
+from gauntlet.parity.config import compare_config
 from gauntlet.parity.errors import (
     CredentialsRejected,
     ParityError,
@@ -77,6 +78,7 @@ class ParityOptions:
     buckets: list[tuple[str, str]] | None = None
     sample: int | None = None  # None: hash every object; 0: hash none (except inconclusive ETags); N: N per bucket
     versions: bool = False
+    config: bool = True  # bucket configuration (gauntlet/parity/config.py)
     metadata: bool = True
     tags: bool = True
     ignore_metadata: frozenset[str] = frozenset()
@@ -89,7 +91,8 @@ class ParityOptions:
         return {
             "buckets": [f"{s}:{d}" if s != d else s for s, d in self.buckets] if self.buckets else "all",
             "sample": "all" if self.sample is None else self.sample, "versions": self.versions,
-            "metadata": self.metadata, "tags": self.tags, "ignore_metadata": sorted(self.ignore_metadata),
+            "config": self.config, "metadata": self.metadata, "tags": self.tags,
+            "ignore_metadata": sorted(self.ignore_metadata),
             "workers": self.workers, "seed": self.seed,
         }
 
@@ -369,6 +372,12 @@ class Parity:
             self._emit(counts, Difference(plan.label, "", "missing_on_dest", f"bucket {plan.dest_bucket}", ""))
         if not plan.source_exists:
             self._emit(counts, Difference(plan.label, "", "missing_on_source", "", f"bucket {plan.source_bucket}"))
+        if self.options.config and plan.source_exists and plan.dest_exists:  # again on a sorted retry
+            for diff in compare_config(self.src, self.dst, plan.label, plan.source_bucket, plan.dest_bucket,
+                                       self.src_side, self.dst_side):
+                if diff.kind == "error":
+                    counts.errors += 1
+                self._emit(counts, diff)
         listed = self.progress.update
         ordered = spill is None
         src_iter: Iterator[ObjectEntry] = iter_objects(

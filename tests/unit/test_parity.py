@@ -62,6 +62,24 @@ class FakeS3:
         self.versions = versions or {}
         self.fail_on: dict[tuple[str, str], Exception] = {}  # (operation, key) → exception
         self.calls: list[str] = []
+        #: bucket → boto3 Get* method → answer (a dict) or the error code to raise; unset: 501 NotImplemented
+        self.config: dict[str, dict[str, Any]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith(("get_bucket_", "get_object_lock_", "get_public_access_")):
+            raise AttributeError(name)
+
+        def call(Bucket: str) -> dict[str, Any]:
+            self.calls.append(name)
+            answer = self.config.get(Bucket, {}).get(name, "NotImplemented")
+            if isinstance(answer, str):
+                status = 501 if answer == "NotImplemented" else 404
+                raise botocore.exceptions.ClientError(
+                    {"Error": {"Code": answer, "Message": answer}, "ResponseMetadata": {"HTTPStatusCode": status}},
+                    name)
+            return answer
+
+        return call
 
     def _keys(self, bucket: str) -> list[str]:
         keys = list(self.buckets[bucket])
@@ -447,3 +465,55 @@ def test_print_summary(tmp_path: Path) -> None:
     print_summary(result.summary, tmp_path, out)
     text = out.getvalue()
     assert "4 objects compared: 3 matched" in text and "size 1" in text and "exit 1" in text
+
+
+# --------------------------------------------------------------------------- bucket configuration
+
+
+def _policy(bucket: str, action: str = "s3:GetObject") -> dict[str, Any]:
+    return {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": action, "Resource": f"arn:aws:s3:::{bucket}/*"}]})}
+
+
+def test_bucket_configuration_differences_are_reported_per_setting(tmp_path: Path) -> None:
+    src, dst = FakeS3({"b": {}}), FakeS3({"b": {}})
+    src.config["b"] = {
+        "get_bucket_versioning": {"Status": "Enabled"},
+        "get_bucket_policy": _policy("b"),
+        "get_bucket_tagging": {"TagSet": [{"Key": "team", "Value": "a"}]},
+        "get_bucket_cors": {"CORSRules": [{"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]},
+        "get_bucket_lifecycle_configuration": "NoSuchLifecycleConfiguration",
+        "get_bucket_acl": {"Owner": {"ID": "src-owner"}, "Grants": [
+            {"Grantee": {"ID": "src-owner", "Type": "CanonicalUser"}, "Permission": "FULL_CONTROL"}]},
+    }
+    dst.config["b"] = {
+        "get_bucket_versioning": {},  # never enabled: rclone made the bucket
+        "get_bucket_policy": "NoSuchBucketPolicy",
+        "get_bucket_tagging": {"TagSet": [{"Key": "team", "Value": "a"}]},  # carried over
+        # get_bucket_cors unset: the destination answers 501
+        "get_bucket_lifecycle_configuration": "NoSuchLifecycleConfiguration",
+        "get_bucket_acl": {"Owner": {"ID": "dst-owner"}, "Grants": [
+            {"Grantee": {"ID": "dst-owner", "Type": "CanonicalUser"}, "Permission": "FULL_CONTROL"}]},
+    }
+    result, rows = compare(src, dst, tmp_path)
+    got = {(r["key"], r["kind"]) for r in rows}
+    assert got == {("versioning", "config"), ("policy", "config"), ("cors", "unsupported_on_dest")}, rows
+    versioning = next(r for r in rows if r["key"] == "versioning")
+    assert '"Status":"Enabled"' in versioning["source_value"] and '"Status":"never"' in versioning["dest_value"]
+    assert result.exit_code == ParityExit.DIFFERENCES
+    assert result.summary["totals"]["by_kind"] == {"config": 2, "unsupported_on_dest": 1}
+    # read-only: only Get* configuration calls were sent
+    assert all(call.startswith("get_") for call in src.calls + dst.calls if "bucket" in call or "lock" in call)
+
+
+def test_policy_is_compared_with_the_bucket_name_mapped_and_options_can_skip_config(tmp_path: Path) -> None:
+    src, dst = FakeS3({"old": {}}), FakeS3({"new": {}})
+    src.config["old"] = {"get_bucket_policy": _policy("old")}
+    dst.config["new"] = {"get_bucket_policy": _policy("new")}
+    _, rows = compare(src, dst, tmp_path / "a", buckets=[("old", "new")])
+    assert rows == []
+    dst.config["new"] = {"get_bucket_policy": _policy("new", "s3:*")}
+    _, rows = compare(src, dst, tmp_path / "b", buckets=[("old", "new")])
+    assert [(r["key"], r["kind"]) for r in rows] == [("policy", "config")]
+    _, rows = compare(src, dst, tmp_path / "c", buckets=[("old", "new")], config=False)
+    assert rows == []
