@@ -22,6 +22,7 @@ for every gauntlet command (bad targets file, unknown target, unreachable ...).
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 from pathlib import Path
@@ -54,6 +55,9 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--sample", type=int, metavar="N",
                         help="hash the content of N random objects per bucket (default: every object; 0: none)")
     parser.add_argument("--versions", action="store_true", help="also compare version and delete-marker counts")
+    parser.add_argument("--since", metavar="TIME",
+                        help="cut-over pass: objects unchanged since TIME (ISO 8601, e.g. 2026-12-04T01:30:00Z, "
+                             "or epoch seconds) on both sides are matched by their listing alone")
     parser.add_argument("--no-config", action="store_true",
                         help="skip the bucket configuration (versioning, lock, lifecycle, policy, CORS, ...)")
     parser.add_argument("--no-metadata", action="store_true", help="skip HeadObject (user metadata, Content-Type)")
@@ -95,9 +99,27 @@ def options_from_args(args: argparse.Namespace) -> ParityOptions:
                        if name.strip())
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     return ParityOptions(buckets=buckets, sample=args.sample, versions=args.versions,
-                         config=not getattr(args, "no_config", False), metadata=not args.no_metadata,
-                         tags=not args.no_tags, ignore_metadata=ignore, workers=args.workers, seed=args.seed,
-                         progress=progress)
+                         config=not getattr(args, "no_config", False), since=parse_since(getattr(args, "since", None)),
+                         metadata=not args.no_metadata, tags=not args.no_tags, ignore_metadata=ignore,
+                         workers=args.workers, seed=args.seed, progress=progress)
+
+
+def parse_since(value: str | None) -> float | None:
+    """--since as epoch seconds: ISO 8601 (a time without a zone is UTC) or a number."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--since '{value}': expected an ISO 8601 time (2026-12-04T01:30:00Z) or epoch "
+                         f"seconds") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.timestamp()
 
 
 def _fail(line: str, code: int) -> int:

@@ -82,6 +82,7 @@ class ObjectEntry:
     key: str
     size: int
     etag: str
+    modified: float = 0.0  # LastModified, seconds since the epoch (0 when the server sent none)
 
     def describe(self) -> str:
         return f"size={self.size} etag={self.etag}"
@@ -123,7 +124,9 @@ def iter_objects(client: Any, bucket: str, side: str, page_size: int = 1000,
                 if on_page is not None:
                     on_page(len(contents))
                 for item in contents:
-                    yield ObjectEntry(item["Key"], int(item.get("Size") or 0), normalize_etag(item.get("ETag")))
+                    modified = item.get("LastModified")
+                    yield ObjectEntry(item["Key"], int(item.get("Size") or 0), normalize_etag(item.get("ETag")),
+                                      modified.timestamp() if hasattr(modified, "timestamp") else 0.0)
         except Exception as exc:
             fatal = fatal_error(exc, side)
             if fatal is not None:
@@ -222,16 +225,16 @@ class SortedSpill:
 
     def objects(self, entries: Iterable[ObjectEntry], batch: int = 1000) -> Iterator[ObjectEntry]:
         """`entries` back in S3 order (a key listed twice is kept once)."""
-        self.db.execute("CREATE TABLE o (k BLOB PRIMARY KEY, size INTEGER, etag TEXT)")
-        rows: list[tuple[bytes, int, str]] = []
+        self.db.execute("CREATE TABLE o (k BLOB PRIMARY KEY, size INTEGER, etag TEXT, m REAL)")
+        rows: list[tuple[bytes, int, str, float]] = []
         for entry in entries:
-            rows.append((s3_order(entry.key), entry.size, entry.etag))
+            rows.append((s3_order(entry.key), entry.size, entry.etag, entry.modified))
             if len(rows) >= batch:
-                self.db.executemany("INSERT OR IGNORE INTO o VALUES (?, ?, ?)", rows)
+                self.db.executemany("INSERT OR IGNORE INTO o VALUES (?, ?, ?, ?)", rows)
                 rows.clear()
-        self.db.executemany("INSERT OR IGNORE INTO o VALUES (?, ?, ?)", rows)
-        for k, size, etag in self.db.execute("SELECT k, size, etag FROM o ORDER BY k"):
-            yield ObjectEntry(bytes(k).decode("utf-8", "surrogatepass"), int(size), etag)
+        self.db.executemany("INSERT OR IGNORE INTO o VALUES (?, ?, ?, ?)", rows)
+        for k, size, etag, modified in self.db.execute("SELECT k, size, etag, m FROM o ORDER BY k"):
+            yield ObjectEntry(bytes(k).decode("utf-8", "surrogatepass"), int(size), etag, float(modified or 0))
 
     def versions(self, entries: Iterable[tuple[str, bool, bool]], batch: int = 1000) -> Iterator[VersionSummary]:
         """Version summaries in S3 order from version entries in any order."""

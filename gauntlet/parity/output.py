@@ -51,12 +51,13 @@ class BucketCounts:
     errors: int = 0
     hashed: int = 0  # objects whose content was hashed on both sides
     etag_multipart_inconclusive: int = 0  # ETags differ because of multipart part sizes; content decided
+    unchanged_skipped: int = 0  # --since: matched by listing alone, unchanged since the earlier pass
     by_kind: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
 
     def add(self, other: BucketCounts) -> None:
         for name in ("objects_compared", "matched", "differing", "missing_on_dest", "missing_on_source", "errors",
-                     "hashed", "etag_multipart_inconclusive"):
+                     "hashed", "etag_multipart_inconclusive", "unchanged_skipped"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.by_kind.update(other.by_kind)
 
@@ -66,6 +67,7 @@ class BucketCounts:
             "missing_on_dest": self.missing_on_dest, "missing_on_source": self.missing_on_source,
             "errors": self.errors, "hashed": self.hashed,
             "etag_multipart_inconclusive": self.etag_multipart_inconclusive,
+            **({"unchanged_skipped": self.unchanged_skipped} if self.unchanged_skipped else {}),
             "by_kind": {k: self.by_kind[k] for k in KINDS if self.by_kind.get(k)},
             **({"notes": self.notes} if self.notes else {}),
         }

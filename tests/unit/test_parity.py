@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import io
 import json
@@ -44,8 +45,10 @@ def _error(status: int, code: str, op: str) -> botocore.exceptions.ClientError:
 
 class FakeObject:
     def __init__(self, body: bytes, metadata: dict[str, str] | None = None, content_type: str = "text/plain",
-                 tags: dict[str, str] | None = None, etag: str | None = None) -> None:
+                 tags: dict[str, str] | None = None, etag: str | None = None,
+                 modified: datetime.datetime | None = None) -> None:
         self.body = body
+        self.modified = modified or datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
         self.metadata = metadata or {}
         self.content_type = content_type
         self.tags = tags or {}
@@ -119,7 +122,9 @@ class FakeS3:
                         fake._check("ListObjectsV2", Bucket)
                         yield {"Contents": [
                             {"Key": k, "Size": len(fake.buckets[Bucket][k].body),
-                             "ETag": f'"{fake.buckets[Bucket][k].etag}"'} for k in keys[start:start + size]]}
+                             "ETag": f'"{fake.buckets[Bucket][k].etag}"',
+                             "LastModified": fake.buckets[Bucket][k].modified}
+                            for k in keys[start:start + size]]}
                 else:
                     fake._check("ListObjectVersions", Bucket)
                     entries = fake.versions.get(Bucket, [])
@@ -517,3 +522,33 @@ def test_policy_is_compared_with_the_bucket_name_mapped_and_options_can_skip_con
     assert [(r["key"], r["kind"]) for r in rows] == [("policy", "config")]
     _, rows = compare(src, dst, tmp_path / "c", buckets=[("old", "new")], config=False)
     assert rows == []
+
+
+def test_since_rechecks_only_what_changed_after_the_first_pass(tmp_path: Path) -> None:
+    old = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    new = datetime.datetime(2026, 6, 1, tzinfo=datetime.timezone.utc)
+    src = FakeS3({"b": {"same": FakeObject(b"v", {"a": "1"}, modified=old),
+                        "meta-drift": FakeObject(b"w", {"a": "1"}, modified=old),
+                        "changed": FakeObject(b"new body", modified=new)}})
+    dst = FakeS3({"b": {"same": FakeObject(b"v", {"a": "1"}, modified=old),
+                        "meta-drift": FakeObject(b"w", {"a": "2"}, modified=old),
+                        "changed": FakeObject(b"old body", modified=old)}})
+    _, rows = compare(src, dst, tmp_path / "full")
+    assert {(r["key"], r["kind"]) for r in rows} >= {("meta-drift", "metadata"), ("changed", "etag")}
+    cut = datetime.datetime(2026, 3, 1, tzinfo=datetime.timezone.utc).timestamp()
+    src.calls.clear()
+    quick, rows = compare(src, dst, tmp_path / "quick", since=cut)
+    # the unchanged objects are matched by their listing alone (no HEAD, no hash): the metadata drift
+    # of an old object is the full pass's to find, the changed object is checked in full
+    assert {(r["key"], r["kind"]) for r in rows} == {("changed", "etag"), ("changed", "content")}
+    assert quick.summary["totals"]["unchanged_skipped"] == 2 and quick.summary["totals"]["matched"] == 2
+    assert src.calls.count("HeadObject") == 1 and src.calls.count("GetObject") == 1  # "changed" only
+
+
+def test_since_accepts_iso_or_epoch_and_rejects_anything_else() -> None:
+    from gauntlet.parity.cli import parse_since
+
+    assert parse_since("2026-12-04T01:30:00Z") == parse_since("2026-12-04T01:30:00") == 1796347800.0
+    assert parse_since("1796347800") == 1796347800.0
+    with pytest.raises(UsageError):
+        parse_since("yesterday")
