@@ -54,7 +54,9 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="compare only this bucket (repeatable); SRC:DEST pairs differently named buckets")
     parser.add_argument("--sample", type=int, metavar="N",
                         help="hash the content of N random objects per bucket (default: every object; 0: none)")
-    parser.add_argument("--versions", action="store_true", help="also compare version and delete-marker counts")
+    parser.add_argument("--versions", nargs="?", const="counts", choices=("counts", "full"), default=None,
+                        help="also compare version histories: counts of versions and delete markers (default), "
+                             "or full: version by version, size, ETag and delete markers in order")
     parser.add_argument("--since", metavar="TIME",
                         help="cut-over pass: objects unchanged since TIME (ISO 8601, e.g. 2026-12-04T01:30:00Z, "
                              "or epoch seconds) on both sides are matched by their listing alone")
@@ -98,7 +100,8 @@ def options_from_args(args: argparse.Namespace) -> ParityOptions:
     ignore = frozenset(name.strip().lower() for spec in args.ignore_metadata or [] for name in spec.split(",")
                        if name.strip())
     progress = sys.stderr.isatty() if args.progress is None else args.progress
-    return ParityOptions(buckets=buckets, sample=args.sample, versions=args.versions,
+    return ParityOptions(buckets=buckets, sample=args.sample, versions=bool(args.versions),
+                         versions_full=args.versions == "full",
                          config=not getattr(args, "no_config", False), since=parse_since(getattr(args, "since", None)),
                          metadata=not args.no_metadata, tags=not args.no_tags, ignore_metadata=ignore,
                          workers=args.workers, seed=args.seed, progress=progress)

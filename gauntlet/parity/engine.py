@@ -60,6 +60,7 @@ from gauntlet.parity.listing import (
     is_multipart_etag,
     iter_objects,
     iter_version_entries,
+    iter_version_histories,
     iter_version_summaries,
     merge_join,
 )
@@ -78,6 +79,7 @@ class ParityOptions:
     buckets: list[tuple[str, str]] | None = None
     sample: int | None = None  # None: hash every object; 0: hash none (except inconclusive ETags); N: N per bucket
     versions: bool = False
+    versions_full: bool = False  # version by version (size, ETag, delete markers), not only counts
     config: bool = True  # bucket configuration (gauntlet/parity/config.py)
     #: cut-over pass: objects last modified before this (epoch seconds) on both sides, with equal size and
     #: ETag in the listings, are taken as checked by an earlier full pass (no HEAD, tags or hash)
@@ -93,7 +95,8 @@ class ParityOptions:
     def to_dict(self) -> dict[str, Any]:
         return {
             "buckets": [f"{s}:{d}" if s != d else s for s, d in self.buckets] if self.buckets else "all",
-            "sample": "all" if self.sample is None else self.sample, "versions": self.versions,
+            "sample": "all" if self.sample is None else self.sample,
+            "versions": "full" if self.versions_full else self.versions,
             "config": self.config, "since": self.since, "metadata": self.metadata, "tags": self.tags,
             "ignore_metadata": sorted(self.ignore_metadata),
             "workers": self.workers, "seed": self.seed,
@@ -207,6 +210,7 @@ class Parity:
         self.run_id = run_id
         self.src = source_client or make_parity_client(source, options.workers)
         self.dst = dest_client or make_parity_client(dest, options.workers)
+        self._locked: set[str] = set()  # bucket labels whose objects' lock state is compared
         self.src_side = f"source '{source.name}'"
         self.dst_side = f"dest '{dest.name}'"
         self.on_compared = on_compared
@@ -375,6 +379,9 @@ class Parity:
             self._emit(counts, Difference(plan.label, "", "missing_on_dest", f"bucket {plan.dest_bucket}", ""))
         if not plan.source_exists:
             self._emit(counts, Difference(plan.label, "", "missing_on_source", "", f"bucket {plan.source_bucket}"))
+        if self.options.versions_full and plan.source_exists and plan.dest_exists \
+                and self._lock_enabled(self.src, plan.source_bucket):
+            self._locked.add(plan.label)  # compare each object's retention and legal hold too
         if self.options.config and plan.source_exists and plan.dest_exists:  # again on a sorted retry
             for diff in compare_config(self.src, self.dst, plan.label, plan.source_bucket, plan.dest_bucket,
                                        self.src_side, self.dst_side):
@@ -446,6 +453,46 @@ class Parity:
                 and (src.etag == dst.etag or self._etag_inconclusive(pair)))
 
     @staticmethod
+    def _lock_enabled(client: Any, bucket: str) -> bool:
+        try:
+            answer = client.get_object_lock_configuration(Bucket=bucket)
+        except Exception:
+            return False
+        return (answer.get("ObjectLockConfiguration") or {}).get("ObjectLockEnabled") == "Enabled"
+
+    def _lock_state(self, client: Any, bucket: str, key: str, side: str) -> str:
+        """'retention=GOVERNANCE until=… legal_hold=ON' ('none'/'OFF' where unset); 'unsupported: …' on 501."""
+        parts = []
+        for call, element, shown in (("get_object_retention", "Retention", "retention"),
+                                     ("get_object_legal_hold", "LegalHold", "legal_hold")):
+            try:
+                answer = self._call(side, getattr(client, call), Bucket=bucket, Key=key).get(element) or {}
+            except botocore.exceptions.ClientError as exc:
+                status, code, _ = client_error_details(exc)
+                if is_not_implemented(status, code):
+                    return f"unsupported: {describe_client_error(exc)}"
+                if status in (400, 404) and code in ("NoSuchObjectLockConfiguration", "InvalidRequest",
+                                                     "ObjectLockConfigurationNotFoundError"):
+                    answer = {}
+                else:
+                    raise
+            if shown == "retention":
+                until = answer.get("RetainUntilDate")
+                until_text = until.isoformat() if hasattr(until, "isoformat") else str(until or "")
+                parts.append(f"retention={answer.get('Mode', 'none')}" + (f" until={until_text}" if until else ""))
+            else:
+                parts.append(f"legal_hold={answer.get('Status', 'OFF')}")
+        return " ".join(parts)
+
+    def _compare_lock(self, plan: BucketPlan, key: str) -> list[Difference]:
+        src = self._lock_state(self.src, plan.source_bucket, key, self.src_side)
+        dst = self._lock_state(self.dst, plan.dest_bucket, key, self.dst_side)
+        if src == dst or (src == "retention=none legal_hold=OFF" and dst.startswith("unsupported")):
+            return []
+        kind = "unsupported_on_dest" if dst.startswith("unsupported") else "lock"
+        return [Difference(plan.label, key, kind, src, dst)]
+
+    @staticmethod
     def _etag_inconclusive(pair: Pair[ObjectEntry, ObjectEntry]) -> bool:
         assert pair.source is not None and pair.dest is not None
         return (pair.source.etag != pair.dest.etag and pair.source.size == pair.dest.size
@@ -499,6 +546,8 @@ class Parity:
                 diffs += self._compare_tags(plan, pair.key)
             if hash_now and source.size == dest.size:
                 diffs += self._compare_content(plan, counts, pair.key)
+            if plan.label in self._locked:
+                diffs += self._compare_lock(plan, pair.key)
         except ParityError as fatal:
             self._set_abort(fatal)
             return
@@ -604,7 +653,11 @@ class Parity:
     def _compare_versions(self, plan: BucketPlan, counts: BucketCounts, spill: list[SortedSpill] | None) -> None:
         src: Iterator[VersionSummary]
         dst: Iterator[VersionSummary]
-        if spill is None:
+        full = self.options.versions_full and spill is None  # a server listing out of S3 order: counts only
+        if full:
+            src = iter_version_histories(self.src, plan.source_bucket, self.src_side, self.options.page_size)
+            dst = iter_version_histories(self.dst, plan.dest_bucket, self.dst_side, self.options.page_size)
+        elif spill is None:
             src = iter_version_summaries(self.src, plan.source_bucket, self.src_side, self.options.page_size)
             dst = iter_version_summaries(self.dst, plan.dest_bucket, self.dst_side, self.options.page_size)
         else:
@@ -617,9 +670,13 @@ class Parity:
                 self._check_abort()
                 a: VersionSummary | None = pair.source
                 b: VersionSummary | None = pair.dest
-                shape_a = (a.versions, a.delete_markers, a.latest_is_delete_marker) if a else None
-                shape_b = (b.versions, b.delete_markers, b.latest_is_delete_marker) if b else None
-                if shape_a != shape_b:
+                if full and a is not None and b is not None:
+                    differs = not a.same_history(b)
+                else:
+                    shape_a = (a.versions, a.delete_markers, a.latest_is_delete_marker) if a else None
+                    shape_b = (b.versions, b.delete_markers, b.latest_is_delete_marker) if b else None
+                    differs = shape_a != shape_b
+                if differs:
                     self._emit(counts, Difference(plan.label, pair.key, "versions",
                                                   a.describe() if a else "none", b.describe() if b else "none"))
         except ParityError as exc:

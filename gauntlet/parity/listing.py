@@ -149,10 +149,73 @@ class VersionSummary:
     versions: int
     delete_markers: int
     latest_is_delete_marker: bool
+    #: --versions full: newest first, (is_delete_marker, size, etag) per version (ids differ between servers)
+    history: tuple[tuple[bool, int, str], ...] = ()
 
     def describe(self) -> str:
         latest = ", latest is a delete marker" if self.latest_is_delete_marker else ""
-        return f"versions={self.versions} delete_markers={self.delete_markers}{latest}"
+        shown = " | ".join("delete-marker" if m else f"size={s} etag={e}" for m, s, e in self.history)
+        return f"versions={self.versions} delete_markers={self.delete_markers}{latest}" + (
+            f": {shown}" if shown else "")
+
+    def same_history(self, other: VersionSummary) -> bool:
+        """Version by version: both delete markers, or equal size and ETag (a multipart ETag on either
+        side is not compared: part sizes differ between copies)."""
+        if len(self.history) != len(other.history) or self.latest_is_delete_marker != other.latest_is_delete_marker:
+            return False
+        for (m1, s1, e1), (m2, s2, e2) in zip(self.history, other.history, strict=True):
+            if m1 != m2 or (not m1 and (s1 != s2 or (e1 != e2 and not (is_multipart_etag(e1)
+                                                                        or is_multipart_etag(e2))))):
+                return False
+        return True
+
+
+def iter_version_histories(client: Any, bucket: str, side: str, page_size: int = 1000) -> Iterator[VersionSummary]:
+    """One summary per key with its whole history (newest first), in key order; checks S3 order."""
+
+    def details() -> Iterator[tuple[str, bool, bool, tuple[bool, int, str]]]:
+        try:
+            pages = client.get_paginator("list_object_versions").paginate(
+                Bucket=bucket, PaginationConfig={"PageSize": page_size})
+            for page in pages:
+                rows = [(v["Key"], False, bool(v.get("IsLatest")), v.get("LastModified"),
+                         (False, int(v.get("Size") or 0), normalize_etag(v.get("ETag"))))
+                        for v in page.get("Versions") or []]
+                rows += [(m["Key"], True, bool(m.get("IsLatest")), m.get("LastModified"), (True, 0, ""))
+                         for m in page.get("DeleteMarkers") or []]
+                # a key's entries newest first (the latest on top), keys in S3 order
+                rows.sort(key=lambda r: (s3_order(r[0]), not r[2],
+                                         -(r[3].timestamp() if hasattr(r[3], "timestamp") else 0)))
+                for key, marker, latest, _, shown in rows:
+                    yield key, marker, latest, shown
+        except Exception as exc:
+            fatal = fatal_error(exc, side)
+            if fatal is not None:
+                raise fatal from None
+            raise ParityError(f"{side}: listing versions of bucket '{bucket}' failed: "
+                              f"{describe_client_error(exc)}") from None
+
+    def grouped() -> Iterator[VersionSummary]:
+        current: str | None = None
+        history: list[tuple[bool, int, str]] = []
+        latest_marker = False
+        for key, marker, latest, shown in details():
+            if key != current:
+                if current is not None:
+                    yield _history_summary(current, history, latest_marker)
+                current, history, latest_marker = key, [], False
+            history.append(shown)
+            if latest:
+                latest_marker = marker
+        if current is not None:
+            yield _history_summary(current, history, latest_marker)
+
+    return _ordered(grouped(), lambda s: s.key, f"{side} bucket '{bucket}' (versions)")
+
+
+def _history_summary(key: str, history: list[tuple[bool, int, str]], latest_marker: bool) -> VersionSummary:
+    markers = sum(1 for marker, _, _ in history if marker)
+    return VersionSummary(key, len(history) - markers, markers, latest_marker, tuple(history))
 
 
 def _page_entries(page: dict[str, Any]) -> Iterator[tuple[str, bool, bool]]:

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from gauntlet import masking
 
 KINDS = ("missing_on_dest", "missing_on_source", "size", "etag", "content", "metadata", "content_type", "tags",
-         "versions", "config", "unsupported_on_dest", "error")
+         "versions", "lock", "config", "unsupported_on_dest", "error")
 CSV_FIELDS = ("bucket", "key", "kind", "source_value", "dest_value")
 ROW_FIELDS = ("run_id", "source", "dest", "bucket", "key", "kind", "source_value", "dest_value")
 
