@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -479,16 +480,55 @@ def _findings(report: Report) -> str:
             "</section>")
 
 
+#: parity difference kinds about a bucket's settings (shown as a table per bucket), the rest are per object
+_CONFIG_KINDS = ("config", "unsupported_on_dest")
+
+
+def _parity(report: Report) -> str:
+    runs, rows = report.runset.parity_runs, report.runset.parity
+    if runs.empty:
+        return ""
+    head = ["run", "source → dest", "objects", "matched", "differing", "only on source", "only on dest", "errors",
+            "differences by kind", "time"]
+    summary = [
+        f"<tr><td>{esc(r.run_id)}</td><td>{esc(r.source)} → {esc(r.dest)}</td>"
+        + "".join(f'<td class="num">{fmt(v, 0)}</td>' for v in (r.objects_compared, r.matched, r.differing,
+                                                                 r.missing_on_dest, r.missing_on_source, r.errors))
+        + f"<td>{esc(', '.join(f'{k} {v}' for k, v in json.loads(r.by_kind or '{}').items()))}</td>"
+        f'<td class="num">{fmt(r.elapsed_s)} s</td></tr>' for r in runs.itertuples()]
+    parts = [_table(head, summary, numeric=range(2, 8))]
+    config = rows[rows["kind"].isin(_CONFIG_KINDS)]
+    for (run_id, bucket), group in config.groupby(["run_id", "bucket"], sort=False):
+        parts.append(f"<h3>{esc(bucket)} <small>({esc(run_id)}): bucket configuration</small></h3>" + _table(
+            ["setting", "kind", "source", "dest"],
+            [f"<tr><th>{esc(r.key)}</th><td>{esc(r.kind)}</td><td><code>{esc(r.source_value)}</code></td>"
+             f"<td><code>{esc(r.dest_value)}</code></td></tr>" for r in group.itertuples()]))
+    objects = rows[~rows["kind"].isin(_CONFIG_KINDS)]
+    if len(objects):
+        shown = objects.head(200)
+        parts.append(f"<details><summary>{len(objects)} object difference(s)"
+                     f"{' (first 200; all in parity_differences.csv)' if len(objects) > 200 else ''}</summary>"
+                     + _table(["run", "bucket", "key", "kind", "source", "dest"], [
+                         f"<tr><td>{esc(r.run_id)}</td><td>{esc(r.bucket)}</td><td>{esc(r.key)}</td>"
+                         f"<td>{esc(r.kind)}</td><td>{esc(r.source_value)}</td><td>{esc(r.dest_value)}</td></tr>"
+                         for r in shown.itertuples()]) + "</details>")
+    note = ("What gauntlet parity found between two targets after a migration: config = a bucket setting differs, "
+            "unsupported_on_dest = the destination has no such API; per object: missing, size, etag, content, "
+            "metadata, tags, versions, lock.")
+    return f'<section id="parity"><h2>Migration parity</h2><p class="note">{esc(note)}</p>{"".join(parts)}</section>'
+
+
 def render_html(report: Report) -> str:
     """The whole report as one HTML document."""
     nav = "".join(f'<a href="#{anchor}">{label}</a>' for anchor, label in (
         ("overview", "Overview"), ("findings", "Findings"), ("compat", "Compatibility"), ("perf", "Performance"),
-        ("diff", "Run diff"),
-        ("trends", "Trends"), ("runs", "Runs")) if anchor != "trends" or report.charts.get("trends"))
+        ("diff", "Run diff"), ("parity", "Parity"),
+        ("trends", "Trends"), ("runs", "Runs")) if (anchor != "trends" or report.charts.get("trends"))
+        and (anchor != "parity" or not report.runset.parity_runs.empty))
     subtitle = (f"{len(report.runset.runs)} run(s) · targets: {', '.join(report.targets)} · "
                 f"generated {report.generated} by s3gauntlet")
     body = "".join((_overview(report), _findings(report), _compat(report), _perf(report), _diff(report),
-                    _trends(report), _runs(report)))
+                    _parity(report), _trends(report), _runs(report)))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

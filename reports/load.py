@@ -44,7 +44,11 @@ PERF_COLUMNS = ("run_id", "start_time", "target", "server", "version", "operatio
 HISTORY_COLUMNS = ("run_id", "start_time", "target", "timestamp", "elapsed_s", "operation", "size_class", "workload",
                    "rps", "failures_s", "p50_ms", "p95_ms", "users")
 
-_RUN_MARKERS = ("meta.json", "results.jsonl", "load_summary.jsonl", "locust_stats.csv")
+_RUN_MARKERS = ("meta.json", "results.jsonl", "load_summary.jsonl", "locust_stats.csv", "parity_summary.json")
+#: gauntlet parity: one row per run (its summary) and one per difference (parity_rows.jsonl)
+PARITY_RUN_COLUMNS = ("run_id", "source", "dest", "complete", "exit_code", "objects_compared", "matched",
+                      "differing", "missing_on_dest", "missing_on_source", "errors", "elapsed_s", "by_kind")
+PARITY_COLUMNS = ("run_id", "source", "dest", "bucket", "key", "kind", "source_value", "dest_value")
 _CASE_RE = re.compile(r"^(?:(?P<file>[^:]+)::)?(?P<test>[^\[]+)(?:\[(?P<params>.*)\])?$")
 _OPERATION_ORDER = ("PUT", "GET", "GET-RANGE", "HEAD", "LIST", "LIST-VERSIONS", "DELETE", "COPY", "MULTIPART",
                     "ALL")
@@ -61,11 +65,13 @@ class RunSet:
     history: pd.DataFrame
     target_order: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    parity_runs: pd.DataFrame = field(default_factory=lambda: _frame([], PARITY_RUN_COLUMNS))
+    parity: pd.DataFrame = field(default_factory=lambda: _frame([], PARITY_COLUMNS))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tidy tables by the file name they are written under."""
         return {"runs": self.runs, "targets": self.targets, "cases": self.cases, "perf": self.perf,
-                "history": self.history}
+                "history": self.history, "parity_runs": self.parity_runs, "parity": self.parity}
 
 
 # --------------------------------------------------------------------------- discovery
@@ -236,6 +242,8 @@ class _Run:
     cases: pd.DataFrame | None
     perf_rows: list[dict[str, Any]]
     history: pd.DataFrame | None
+    parity: dict[str, Any] | None = None  # parity_summary.json
+    parity_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 def read_run(run_dir: Path) -> _Run:
@@ -254,6 +262,10 @@ def read_run(run_dir: Path) -> _Run:
             perf_rows = _load_stats_csv(run_dir / "locust_stats.csv", run_id)
         if (run_dir / "load_history.jsonl").is_file() and (run_dir / "load_history.jsonl").stat().st_size:
             history = read_jsonl_frame(run_dir / "load_history.jsonl", _HISTORY_KEYS)
+        parity = json.loads((run_dir / "parity_summary.json").read_text(encoding="utf-8")) \
+            if (run_dir / "parity_summary.json").is_file() else None
+        rows_file = run_dir / "parity_rows.jsonl"
+        parity_rows = read_jsonl(rows_file) if parity and rows_file.is_file() else []
     except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
         raise NoResults(f"{run_dir}: cannot read its results ({exc})") from None
     if cases is not None and cases.empty:
@@ -264,7 +276,9 @@ def read_run(run_dir: Path) -> _Run:
     start = _timestamp(meta.get("start_time"))
     if start is None:
         start = pd.Timestamp(run_dir.stat().st_mtime, unit="s", tz="UTC")
-    return _Run(run_dir, meta, run_id, kind, start, cases, perf_rows, history)
+    if parity is not None:
+        kind, run_id = "parity", str(meta.get("run_id") or parity.get("run_id") or run_id)
+    return _Run(run_dir, meta, run_id, kind, start, cases, perf_rows, history, parity, parity_rows)
 
 
 # --------------------------------------------------------------------------- tables
@@ -296,7 +310,7 @@ def load_runs(paths: Sequence[Path | str]) -> RunSet:
     seen_ids: set[str] = set()
     for run_dir, explicit in discover(paths):
         run = read_run(run_dir)
-        if run.cases is None and not run.perf_rows:
+        if run.cases is None and not run.perf_rows and run.parity is None:
             if explicit:
                 raise NoResults(f"{run_dir}: run directory has no results (results.jsonl and load_summary.jsonl "
                                 "are missing or empty)")
@@ -312,6 +326,7 @@ def load_runs(paths: Sequence[Path | str]) -> RunSet:
     runs.sort(key=lambda r: (r.start, r.run_id))
 
     run_records, target_records, perf_records = [], [], []
+    parity_runs, parity_rows = [], []
     case_frames, history_frames = [], []
     order: list[str] = []
     skipped_rows = 0
@@ -369,6 +384,15 @@ def load_runs(paths: Sequence[Path | str]) -> RunSet:
                 "integrity_checked": _num(row.get("integrity_checked")),
                 "integrity_failures": _num(row.get("integrity_failures")),
             })
+        if run.parity is not None:
+            summary, totals = run.parity, run.parity.get("totals") or {}
+            side = {k: (summary.get(k) or {}).get("name") for k in ("source", "dest")}
+            parity_runs.append({"run_id": run.run_id, **side, "complete": summary.get("complete"),
+                                "exit_code": summary.get("exit_code"), "elapsed_s": summary.get("elapsed_s"),
+                                **{k: totals.get(k) for k in PARITY_RUN_COLUMNS[5:11]},
+                                "by_kind": json.dumps(totals.get("by_kind") or {}, sort_keys=True)})
+            parity_rows += [{**{k: row.get(k) for k in PARITY_COLUMNS}, "run_id": run.run_id}
+                            for row in run.parity_rows]
         if run.history is not None:
             frame = run.history
             history_frames.append(frame.assign(run_id=run.run_id, start_time=run.start,
@@ -383,7 +407,8 @@ def load_runs(paths: Sequence[Path | str]) -> RunSet:
     if len(perf):
         perf = sort_workloads(perf.drop_duplicates(["run_id", "target", "workload"], keep="last"))
     return RunSet(runs=_frame(run_records, RUN_COLUMNS), targets=targets, cases=cases, perf=perf,
-                  history=_history_frame(history_frames), target_order=order, warnings=warnings)
+                  history=_history_frame(history_frames), target_order=order, warnings=warnings,
+                  parity_runs=_frame(parity_runs, PARITY_RUN_COLUMNS), parity=_frame(parity_rows, PARITY_COLUMNS))
 
 
 def _case_frame(frames: list[pd.DataFrame], targets: pd.DataFrame) -> tuple[pd.DataFrame, int]:

@@ -247,3 +247,30 @@ def test_explicit_compare_of_runs_of_different_targets_is_refused() -> None:
         explicit_pairs(runset, "nope", ids["load-rclone"])
     [pair] = explicit_pairs(runset, ids["load-rclone"], ids["load-rclone"])
     assert pair.target == "rclone"
+
+
+def test_parity_runs_get_a_section_with_bucket_configuration_tables(tmp_path) -> None:
+    import json as _json
+
+    from reports.build import build_report
+    from reports.html import render_html
+    from reports.load import load_runs
+
+    run = tmp_path / "parity-run"
+    run.mkdir()
+    (run / "parity_summary.json").write_text(_json.dumps({
+        "run_id": "cutover-1", "kind": "parity", "source": {"name": "minio"}, "dest": {"name": "versitygw"},
+        "complete": True, "exit_code": 1, "elapsed_s": 2.5,
+        "totals": {"objects_compared": 10, "matched": 9, "differing": 1, "missing_on_dest": 0,
+                   "missing_on_source": 0, "errors": 0, "by_kind": {"config": 1, "tags": 1}}}))
+    rows = [{"run_id": "cutover-1", "source": "minio", "dest": "versitygw", "bucket": "b", "key": "policy",
+             "kind": "config", "source_value": "{...}", "dest_value": "none"},
+            {"run_id": "cutover-1", "source": "minio", "dest": "versitygw", "bucket": "b", "key": "k.txt",
+             "kind": "tags", "source_value": "a=1", "dest_value": ""}]
+    (run / "parity_rows.jsonl").write_text("".join(_json.dumps(r) + "\n" for r in rows))
+    runset = load_runs([run])
+    assert list(runset.parity_runs["run_id"]) == ["cutover-1"] and len(runset.parity) == 2
+    html = render_html(build_report(runset, with_charts=False))
+    section = html[html.index('<section id="parity">'):]
+    assert "minio → versitygw" in section and "b <small>(cutover-1): bucket configuration" in section
+    assert "<th>policy</th><td>config</td>" in section and "1 object difference(s)" in section
