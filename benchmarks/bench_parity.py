@@ -192,7 +192,7 @@ def _fill(rclone: str, env: dict[str, str], remote: str, start: int, stop: int, 
     return time.monotonic() - began
 
 
-def run_real(sizes: list[int], pair: list[str]) -> list[tuple[int, int]]:
+def run_real(sizes: list[int], pair: list[str], with_full: bool = False) -> list[tuple[int, int]]:
     from gauntlet.fleet import Fleet
     from gauntlet.interop import RCLONE, rclone_env
     from gauntlet.targets import load_targets
@@ -220,6 +220,8 @@ def run_real(sizes: list[int], pair: list[str]) -> list[tuple[int, int]]:
         for n in sizes:
             put_s = _fill(rclone, env, "src", filled, n, 0, work) + _fill(rclone, env, "dst", filled, n, 1000, work)
             filled = n
+            time.sleep(1.0)  # LastModified has whole seconds: the cut-over time must come after the fill
+            filled_at = time.time()
             rss, seconds, text = measure(["gauntlet.parity", "--file", str(spec),
                                           "--source", "src", "--dest", "dst", "--bucket", "bench", "--sample", "0",
                                           "--no-metadata", "--no-tags", "--no-progress", "--out", str(work / f"p{n}")])
@@ -231,6 +233,17 @@ def run_real(sizes: list[int], pair: list[str]) -> list[tuple[int, int]]:
                   f"exit={summary['exit_code']}  (fill took {put_s:.0f}s)")
             if summary["exit_code"] not in (0, 1):
                 print(text[-2000:])
+            if with_full:
+                # the whole check (HeadObject, tags, SHA-256 of every object), then a cut-over pass that
+                # rechecks only what changed since the fill ended (nothing did): the two figures users plan with
+                for label, extra in (("full", []), ("since", ["--since", str(filled_at)])):
+                    out = work / f"{label}{n}"
+                    rss, seconds, text = measure(["gauntlet.parity", "--file", str(spec), "--source", "src",
+                                                  "--dest", "dst", "--bucket", "bench", "--no-config",
+                                                  "--no-progress", "--out", str(out), *extra])
+                    totals = json.loads((out / "parity_summary.json").read_text())["totals"]
+                    print(f"    {label:>5} pass: seconds={seconds:6.1f}  peak_rss_mib={rss / 1024:6.1f}  "
+                          f"hashed={totals['hashed']:,}  unchanged_skipped={totals.get('unchanged_skipped', 0):,}")
     finally:
         fleet.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -243,6 +256,8 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,30000,100000")
     parser.add_argument("--fake-sizes", default="10000,100000,1000000")
     parser.add_argument("--pair", default="seaweedfs,rclone", help="source,dest targets for the real mode")
+    parser.add_argument("--full", action="store_true",
+                        help="real mode: also time a full check (HEAD, tags, SHA-256) and a --since cut-over pass")
     parser.add_argument("--fake-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -251,7 +266,7 @@ def main() -> int:
         return 0
     for mode in ("real", "fake") if args.mode == "both" else (args.mode,):
         if mode == "real":
-            points = run_real([int(s) for s in args.sizes.split(",")], args.pair.split(","))
+            points = run_real([int(s) for s in args.sizes.split(",")], args.pair.split(","), args.full)
         else:
             points = run_fake([int(s) for s in args.fake_sizes.split(",")])
         rss = [p[1] for p in points]

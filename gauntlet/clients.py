@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import botocore.config
+import botocore.exceptions
 
 from gauntlet.targets import Credentials
 
@@ -75,6 +76,7 @@ def make_client(
         verify=verify,
         config=config,
     )
+    client.meta.events.register(f"needs-retry.{service}", retry_unanswered_once, unique_id="s3g-retry-unanswered")
     if content_md5_deletes:
         client.meta.events.register("before-sign.s3.DeleteObjects", content_md5_instead_of_checksum,
                                     unique_id="s3g-content-md5-delete-objects")
@@ -82,6 +84,19 @@ def make_client(
         with _lock:
             client = _cache.setdefault(key, client)
     return client
+
+
+def retry_unanswered_once(attempts: int, caught_exception: Exception | None = None, **_: Any) -> float | None:
+    """Send a request again, once, when the connection closed before any answer came back.
+
+    The harness otherwise never retries (a case sees the server's first answer). This one exception
+    is how a pooled keep-alive connection the server has already closed looks (seen with s3s-fs under
+    load: it closes a connection after answering early without `Connection: close`); every SDK resends
+    such a request on a fresh connection. Any answer, timeout or refused connection is never retried.
+    """
+    if attempts == 1 and isinstance(caught_exception, botocore.exceptions.ConnectionClosedError):
+        return 0.0
+    return None
 
 
 _CHECKSUM_HEADERS = ("x-amz-sdk-checksum-algorithm", "x-amz-checksum-")

@@ -132,3 +132,16 @@ def test_masking_patterns() -> None:
     masked = masking.mask(text)
     for secret in ("AKIDEXAMPLE1234", "wJalrXUtnFEMI/K7MDENG", "0f" * 32, "tok%2Fen", "= abc"):
         assert secret not in masked
+
+
+def test_only_an_unanswered_request_is_sent_again_and_only_once() -> None:
+    import botocore.exceptions
+
+    from gauntlet.clients import retry_unanswered_once
+
+    closed = botocore.exceptions.ConnectionClosedError(endpoint_url="http://127.0.0.1:1/b/k")
+    assert retry_unanswered_once(1, closed) == 0.0
+    assert retry_unanswered_once(2, closed) is None
+    assert retry_unanswered_once(1, botocore.exceptions.ReadTimeoutError(endpoint_url="x")) is None
+    assert retry_unanswered_once(1, botocore.exceptions.EndpointConnectionError(endpoint_url="x")) is None
+    assert retry_unanswered_once(1, None) is None  # an answer, whatever it is, stands
