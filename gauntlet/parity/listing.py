@@ -174,26 +174,17 @@ def iter_version_histories(client: Any, bucket: str, side: str, page_size: int =
     """One summary per key with its whole history (newest first), in key order; checks S3 order."""
 
     def details() -> Iterator[tuple[str, bool, bool, tuple[bool, int, str]]]:
-        try:
-            pages = client.get_paginator("list_object_versions").paginate(
-                Bucket=bucket, PaginationConfig={"PageSize": page_size})
-            for page in pages:
-                rows = [(v["Key"], False, bool(v.get("IsLatest")), v.get("LastModified"),
-                         (False, int(v.get("Size") or 0), normalize_etag(v.get("ETag"))))
-                        for v in page.get("Versions") or []]
-                rows += [(m["Key"], True, bool(m.get("IsLatest")), m.get("LastModified"), (True, 0, ""))
-                         for m in page.get("DeleteMarkers") or []]
-                # a key's entries newest first (the latest on top), keys in S3 order
-                rows.sort(key=lambda r: (s3_order(r[0]), not r[2],
-                                         -(r[3].timestamp() if hasattr(r[3], "timestamp") else 0)))
-                for key, marker, latest, _, shown in rows:
-                    yield key, marker, latest, shown
-        except Exception as exc:
-            fatal = fatal_error(exc, side)
-            if fatal is not None:
-                raise fatal from None
-            raise ParityError(f"{side}: listing versions of bucket '{bucket}' failed: "
-                              f"{describe_client_error(exc)}") from None
+        for page in _version_pages(client, bucket, side, page_size):
+            rows = [(v["Key"], False, bool(v.get("IsLatest")), v.get("LastModified"),
+                     (False, int(v.get("Size") or 0), normalize_etag(v.get("ETag"))))
+                    for v in page.get("Versions") or []]
+            rows += [(m["Key"], True, bool(m.get("IsLatest")), m.get("LastModified"), (True, 0, ""))
+                     for m in page.get("DeleteMarkers") or []]
+            # a key's entries newest first (the latest on top), keys in S3 order
+            rows.sort(key=lambda r: (s3_order(r[0]), not r[2],
+                                     -(r[3].timestamp() if hasattr(r[3], "timestamp") else 0)))
+            for key, marker, latest, _, shown in rows:
+                yield key, marker, latest, shown
 
     def grouped() -> Iterator[VersionSummary]:
         current: str | None = None
@@ -229,11 +220,15 @@ def _page_entries(page: dict[str, Any]) -> Iterator[tuple[str, bool, bool]]:
 def iter_version_entries(client: Any, bucket: str, side: str, page_size: int = 1000
                          ) -> Iterator[tuple[str, bool, bool]]:
     """(key, is_delete_marker, is_latest) of every version, in the server's listing order."""
+    for page in _version_pages(client, bucket, side, page_size):
+        yield from _page_entries(page)
+
+
+def _version_pages(client: Any, bucket: str, side: str, page_size: int) -> Iterator[dict[str, Any]]:
+    """ListObjectVersions pages; a failure becomes the ParityError (or the fatal error) it stands for."""
     try:
-        pages = client.get_paginator("list_object_versions").paginate(
+        yield from client.get_paginator("list_object_versions").paginate(
             Bucket=bucket, PaginationConfig={"PageSize": page_size})
-        for page in pages:
-            yield from _page_entries(page)
     except Exception as exc:
         fatal = fatal_error(exc, side)
         if fatal is not None:
