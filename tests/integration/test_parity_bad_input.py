@@ -146,7 +146,7 @@ def test_target_gone_mid_comparison_keeps_partial_results(servers: tuple[LiveTar
                         os.killpg(pid, signal.SIGKILL)
 
         result = run_parity(source, dest, ParityOptions(buckets=[("doomed", "doomed")], workers=4, page_size=100,
-                                                     metadata=False, tags=False),
+                                                     metadata=False, tags=False, config=False),
                             tmp_path, "gone", on_compared=kill_dest)
     finally:
         victim_fleet.stop()
