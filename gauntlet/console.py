@@ -34,13 +34,14 @@ def table_lines(per_target: Mapping[str, Mapping[str, int]], findings: Iterable[
     for finding in findings:
         if finding.outcome == "fail":
             by_severity[finding.target][finding.severity] += 1
-    head = (f"{'target':<14} {'server':<10} {'version':<14} {'pass':>5} {'fail':>5} "
+    width = min(36, max([7, *(len(version) for _, version in servers.values())]))
+    head = (f"{'target':<14} {'server':<10} {'version':<{width}} {'pass':>5} {'fail':>5} "
             + " ".join(f"{s:>8}" for s in SEVERITIES) + f" {'unsupp.':>7} {'error':>5}")
     lines = [head]
     for name, counts in per_target.items():
         server, version = servers.get(name, ("remote", ""))
         sev = by_severity[name]
-        lines.append(f"{name:<14} {server:<10} {version[:14]:<14} {counts.get('pass', 0):>5} "
+        lines.append(f"{name:<14} {server:<10} {version[:width]:<{width}} {counts.get('pass', 0):>5} "
                      f"{counts.get('fail', 0):>5} " + " ".join(f"{sev[s]:>8}" for s in SEVERITIES)
                      + f" {counts.get('unsupported', 0):>7} {counts.get('error', 0):>5}")
     return lines
