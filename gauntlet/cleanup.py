@@ -5,6 +5,12 @@ marker, then the bucket. Each step falls back when the server lacks the feature
 (no ListObjectVersions → plain listing; DeleteObjects rejected → one DELETE per
 key), so a server without versioning or multi-object delete still gets clean
 buckets and no case turns into a setup error because of it.
+
+Object lock: a version whose delete is refused with AccessDenied has its legal hold
+cleared and is deleted again with x-amz-bypass-governance-retention, so GOVERNANCE
+and legal-hold buckets leave nothing behind. A version that is still refused (COMPLIANCE
+retention, which nobody can lift) makes the bucket a `LockedBucket`: the run records it
+with the date it can be deleted, apart from the buckets cleanup failed on.
 """
 
 from __future__ import annotations
@@ -25,6 +31,21 @@ class ForeignBucket(Exception):
 
 class CleanupError(Exception):
     pass
+
+
+class LockedBucket(CleanupError):
+    """The bucket keeps versions under retention nobody can lift (COMPLIANCE) until `until` (ISO 8601)."""
+
+    def __init__(self, bucket: str, until: str) -> None:
+        super().__init__(f"bucket {bucket} holds object versions locked until {until}")
+        self.bucket = bucket
+        self.until = until
+
+
+class _LockedVersions(Exception):
+    def __init__(self, until: str) -> None:
+        super().__init__(until)
+        self.until = until
 
 
 def _code(exc: botocore.exceptions.ClientError) -> str:
@@ -70,17 +91,72 @@ def _objects(client: Any, bucket: str) -> list[dict[str, str]]:
     return keys
 
 
+_GONE = ("NoSuchKey", "NoSuchVersion", "404")
+
+
+def _retain_until(client: Any, bucket: str, entry: dict[str, str]) -> str | None:
+    """The version's retain-until date (ISO 8601), or None when it has no retention."""
+    try:
+        until = client.get_object_retention(Bucket=bucket, **entry).get("Retention", {}).get("RetainUntilDate")
+    except (botocore.exceptions.ClientError, botocore.parsers.ResponseParserError):
+        return None
+    if until is None:
+        return None
+    return until.isoformat() if hasattr(until, "isoformat") else str(until)
+
+
+def _bucket_lock(client: Any, bucket: str) -> str | None:
+    """For a version still refused whose retention can't be read: 'unknown (...)' when the bucket has
+    object lock enabled (the version may be under its default retention), else None."""
+    try:
+        config = client.get_object_lock_configuration(Bucket=bucket).get("ObjectLockConfiguration") or {}
+    except (botocore.exceptions.ClientError, botocore.parsers.ResponseParserError):
+        return None
+    if config.get("ObjectLockEnabled") != "Enabled":
+        return None
+    rule = (config.get("Rule") or {}).get("DefaultRetention") or {}
+    period = " ".join(f"{rule[unit]} {unit.lower()}" for unit in ("Days", "Years") if rule.get(unit))
+    return f"unknown (default retention {rule.get('Mode')} {period})" if rule else "unknown"
+
+
+def _unlock_and_delete(client: Any, bucket: str, entry: dict[str, str]) -> tuple[bool, str | None]:
+    """A version whose delete was refused may be under object lock: clear its legal hold and delete it
+    again bypassing GOVERNANCE retention. Returns (deleted, retain-until date of a version still
+    refused that has retention, i.e. COMPLIANCE)."""
+    with contextlib.suppress(botocore.exceptions.ClientError, botocore.parsers.ResponseParserError):
+        client.put_object_legal_hold(Bucket=bucket, LegalHold={"Status": "OFF"}, **entry)
+    try:
+        client.delete_object(Bucket=bucket, BypassGovernanceRetention=True, **entry)
+    except botocore.exceptions.ClientError as exc:
+        if _code(exc) in _GONE:
+            return True, None
+        return False, _retain_until(client, bucket, entry) or _bucket_lock(client, bucket)
+    return True, None
+
+
 def _delete_one_by_one(client: Any, bucket: str, keys: list[dict[str, str]]) -> None:
+    locked: list[str] = []
     for entry in keys:
         try:
             client.delete_object(Bucket=bucket, **entry)
         except botocore.exceptions.ClientError as exc:
-            if _code(exc) not in ("NoSuchKey", "NoSuchVersion", "404"):
+            if _code(exc) in _GONE:
+                continue
+            if entry.get("VersionId") not in (None, "null"):
+                # refused (AWS: 403 AccessDenied; MinIO: 400 InvalidRequest): object lock?
+                deleted, until = _unlock_and_delete(client, bucket, entry)
+                if deleted:
+                    continue
+                if until is not None:
+                    locked.append(until)
+                    continue
+            if "VersionId" in entry:
                 # a "null" version id on a server without versioning: try the plain key
-                if "VersionId" in entry:
-                    client.delete_object(Bucket=bucket, Key=entry["Key"])
-                else:
-                    raise
+                client.delete_object(Bucket=bucket, Key=entry["Key"])
+            else:
+                raise
+    if locked:
+        raise _LockedVersions(max(locked, key=lambda until: (not until.startswith("unknown"), until)))
 
 
 def _delete_keys(client: Any, bucket: str, keys: list[dict[str, str]], bulk: bool) -> bool:
@@ -109,6 +185,8 @@ def delete_bucket(client: Any, bucket: str, run_id: str) -> None:
         raise ForeignBucket(f"refusing to delete bucket '{bucket}': it was not created by run {run_id}")
     try:
         _empty_and_delete(client, bucket)
+    except _LockedVersions as locked:
+        raise LockedBucket(bucket, locked.until) from None
     except botocore.exceptions.ClientError as exc:
         if _code(exc) not in ("NoSuchBucket", "404"):
             raise CleanupError(f"{exc.operation_name} {bucket}: {_code(exc)}") from None

@@ -54,10 +54,21 @@ class LiveTarget:
     def launched(self) -> bool:
         return self.server is not None
 
+    @property
+    def disposable(self) -> bool:
+        """Launched here for this run (directly or behind a fault proxy): its data goes away with it."""
+        return self.server is not None and not self.server.startswith("remote")
+
     def has_feature(self, feature: str) -> bool:
+        if feature == "compliance_lock" and feature not in self.features:
+            # COMPLIANCE retention can never be undone: only on servers launched for the run, unless declared
+            return self.disposable and _declared(self).has_feature("object_lock")
         return _declared(self).has_feature(feature)
 
     def why_absent(self, feature: str) -> str:
+        if feature == "compliance_lock" and feature not in self.features and not self.disposable:
+            return (f"target '{self.name}' is not launched for this run and does not declare "
+                    f"'compliance_lock: true' (COMPLIANCE retention can never be lifted early)")
         return _declared(self).why_absent(feature)
 
     def to_dict(self, secrets: bool = True) -> dict[str, Any]:

@@ -32,7 +32,7 @@ import pytest
 from gauntlet import console, masking, severity
 from gauntlet.areas import AREAS
 from gauntlet.checks import begin_case, unsupported
-from gauntlet.cleanup import CleanupError, ForeignBucket, delete_bucket
+from gauntlet.cleanup import CleanupError, ForeignBucket, LockedBucket, delete_bucket
 from gauntlet.console import Finding
 from gauntlet.errors import ExitCode, GauntletError
 from gauntlet.fleet import Fleet, LiveTarget
@@ -48,6 +48,7 @@ SUITES_DIR = PROJECT_ROOT / "suites"
 
 _RUN_KEY = pytest.StashKey["GauntletRun"]()
 _LEFTOVERS_KEY = pytest.StashKey[list]()
+_LOCKED_KEY = pytest.StashKey[list]()  # buckets holding COMPLIANCE-locked versions
 
 
 # --------------------------------------------------------------------------- options
@@ -80,6 +81,7 @@ class GauntletRun:
         self.meta: dict[str, Any] = {}
         self.phases: dict[str, dict[str, Verdict]] = {}
         self.leftovers: list[dict[str, str]] = []
+        self.locked: list[dict[str, str]] = []
         self.dead_targets: set[str] = set()
         self.per_target: dict[str, dict[str, int]] = {}
         self.findings: list[Finding] = []
@@ -407,6 +409,10 @@ def bucket_factory(target: LiveTarget, run_id: str, request: pytest.FixtureReque
     for name in created:
         try:
             delete_bucket(admin, name, run_id)
+        except LockedBucket as locked:
+            # COMPLIANCE retention (object lock cases): deletable only after `until`, so not a cleanup failure
+            request.node.stash.setdefault(_LOCKED_KEY, []).append(
+                {"target": target.name, "bucket": name, "until": locked.until})
         except (CleanupError, ForeignBucket, Exception) as exc:
             leftovers.append({"target": target.name, "bucket": name, "reason": masking.mask(str(exc))[:300]})
 
@@ -454,6 +460,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         "verdict": verdict.to_dict(),
         "severity": case_severity,
         "leftovers": item.stash.get(_LEFTOVERS_KEY, []) if call.when == "teardown" else [],
+        "locked": item.stash.get(_LOCKED_KEY, []) if call.when == "teardown" else [],
     }
     return report
 
@@ -482,6 +489,7 @@ class _Recorder:
         verdict = combine(run.phases.pop(report.nodeid))
         duration = self.durations.pop(report.nodeid, 0.0)
         run.leftovers.extend(info.get("leftovers") or [])
+        run.locked.extend(info.get("locked") or [])
         finding = severity.of_finding(info["severity"], verdict.refused_as)
         run.writer.write(make_row(run.run_id, info["target"], info["area"], info["case"], verdict.outcome.value,
                                   duration, verdict.http_status, verdict.error_code, verdict.message,
@@ -507,6 +515,7 @@ class _Recorder:
             "exit_status": int(session.exitstatus),
             "counts": run.per_target,
             "leftover_buckets": run.leftovers,
+            "locked_buckets": run.locked,
             "dead_targets": sorted(run.dead_targets),
         })
         write_meta(run.run_dir / "meta.json", run.meta)
@@ -527,6 +536,10 @@ class _Recorder:
         if run.leftovers:
             tr.write_line(f"s3gauntlet: {len(run.leftovers)} bucket(s) could not be cleaned up; see meta.json",
                           yellow=True)
+        if run.locked:
+            names = ", ".join(f"{b['target']}:{b['bucket']} (until {b['until']})" for b in run.locked)
+            tr.write_line(f"s3gauntlet: {len(run.locked)} bucket(s) hold COMPLIANCE-locked objects and can be deleted "
+                          f"only later (meta.json locked_buckets): {names}", yellow=True)
         try:
             where: Path = run.run_dir.relative_to(Path.cwd())
         except ValueError:

@@ -48,6 +48,8 @@ FEATURES: dict[str, str] = {
     "tagging": "object and bucket tagging",
     "cors": "bucket CORS configuration",
     "object_lock": "object lock and retention",
+    "compliance_lock": "COMPLIANCE-mode retention, which can never be lifted early (present only on launched "
+                       "servers unless declared)",
     "sigv4_enforced": "rejects requests whose SigV4 signature is wrong",
     "alt_user": "a second user (alt_credentials)",
     "virtual_host": "virtual-host-style addressing (needs virtual_host_domain)",

@@ -456,6 +456,27 @@ def accept_parts_out_of_order(req: Request) -> None:
     req.replace_body(body[:start] + ordered + body[end:])
 
 
+# --------------------------------------------------------------------------- object lock
+
+LOCK_HEADERS = ("x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold")
+
+
+@request_fault("drop-object-lock-headers", areas=("object_lock",))
+def drop_object_lock_headers(req: Request) -> None:
+    """Ignores x-amz-object-lock-* on PutObject, CopyObject and CreateMultipartUpload: objects are stored unlocked."""
+    if req.op in ("PutObject", "CopyObject", "CreateMultipartUpload"):
+        for name in LOCK_HEADERS:
+            req.drop_header(name)
+
+
+@request_fault("ignore-governance-retention", areas=("object_lock",))
+def ignore_governance_retention(req: Request) -> None:
+    """GOVERNANCE retention does not protect: version deletes and retention changes act as if bypass were set."""
+    deletes_version = req.op == "DeleteObject" and req.has_query("versionId")
+    if deletes_version or req.op == "DeleteObjects" or (req.method == "PUT" and req.has_query("retention")):
+        req.set_header("x-amz-bypass-governance-retention", "true")
+
+
 # --------------------------------------------------------------------------- tagging and CORS
 
 

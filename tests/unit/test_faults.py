@@ -443,6 +443,36 @@ def test_drop_checksum_headers() -> None:
     assert not resp.headers.names()
 
 
+# --------------------------------------------------------------------------- object lock
+
+
+def test_drop_object_lock_headers_strips_them_from_writes_only() -> None:
+    lock = {"x-amz-object-lock-mode": "GOVERNANCE", "x-amz-object-lock-retain-until-date": "2030-01-01T00:00:00Z",
+            "x-amz-object-lock-legal-hold": "ON"}
+    req = request("PUT", "/b/k", dict(lock), b"x")
+    play("drop-object-lock-headers", req)
+    assert all(req.headers.get(name) is None for name in lock) and still_valid(req)
+    req = request("POST", "/b/k?uploads", dict(lock))
+    play("drop-object-lock-headers", req)
+    assert req.headers.get("x-amz-object-lock-mode") is None and still_valid(req)
+    req = request("GET", "/b/k", {"x-amz-object-lock-mode": "GOVERNANCE"})
+    play("drop-object-lock-headers", req)
+    assert not req.modified
+
+
+@pytest.mark.parametrize(("method", "path", "bypassed"), [
+    ("DELETE", "/b/k?versionId=v1", True),
+    ("PUT", "/b/k?retention&versionId=v1", True),
+    ("POST", "/b?delete", True),
+    ("DELETE", "/b/k", False),
+    ("PUT", "/b/k", False),
+])
+def test_ignore_governance_retention_sets_bypass(method: str, path: str, bypassed: bool) -> None:
+    req = request(method, path, body=b"<x/>" if method != "DELETE" else None)
+    play("ignore-governance-retention", req)
+    assert (req.headers.get("x-amz-bypass-governance-retention") == "true") is bypassed and still_valid(req)
+
+
 # --------------------------------------------------------------------------- conditional, multipart
 
 
