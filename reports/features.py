@@ -56,6 +56,8 @@ HEADLINE_FEATURES: tuple[Feature, ...] = (
     Feature("Copy preconditions", "conditional", r"^test_copy_if"),
     Feature("Presigned URLs and POST policies", "presign"),
     Feature("Versioning", "versioning"),
+    Feature("Object lock (GOVERNANCE retention, legal hold)", "object_lock", "", r"compliance"),
+    Feature("Object lock COMPLIANCE mode", "object_lock", r"compliance"),
     Feature("Server-side encryption", "sse"),
     Feature("Checksums (CRC32, CRC32C, SHA)", "checksums"),
     Feature("Object and bucket tagging", "tagging"),

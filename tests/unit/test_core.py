@@ -9,7 +9,8 @@ import botocore.exceptions
 import pytest
 
 from gauntlet import masking
-from gauntlet.cleanup import ForeignBucket, delete_bucket, sweep_run
+from gauntlet.cleanup import ForeignBucket, LockedBucket, delete_bucket, sweep_run
+from gauntlet.fleet import LiveTarget
 from gauntlet.naming import belongs_to_run, bucket_prefix, is_run_id, new_bucket_name, new_run_id
 from gauntlet.results import ROW_FIELDS, ResultWriter, make_row, read_rows
 from gauntlet.verdict import Outcome, S3Mismatch, TargetDown, Verdict, classify, combine
@@ -61,6 +62,89 @@ def test_sweep_only_selects_the_runs_buckets() -> None:
     client = RecordingClient(["production-data", new_bucket_name(new_run_id()), "s3g-notarun"])
     assert sweep_run(client, run_id) == []
     assert [c[0] for c in client.calls] == ["list_buckets"]
+
+
+class LockingClient:
+    """A lock-enabled bucket: version "gov" is GOVERNANCE-locked, "held" under legal hold, "comp" COMPLIANCE."""
+
+    def __init__(self) -> None:
+        self.versions = {"gov": "GOVERNANCE", "held": None, "comp": "COMPLIANCE"}
+        self.holds = {"held"}
+        self.calls: list[tuple[str, dict]] = []
+
+    def _refuse(self, op: str) -> botocore.exceptions.ClientError:
+        return botocore.exceptions.ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "locked"}, "ResponseMetadata": {"HTTPStatusCode": 403}}, op)
+
+    def get_paginator(self, name: str):
+        outer = self
+
+        class Pages:
+            def paginate(self, **_):
+                if name == "list_object_versions":
+                    return [{"Versions": [{"Key": "k", "VersionId": v} for v in outer.versions]}]
+                return [{"Uploads": []}] if name == "list_multipart_uploads" else [{"Contents": []}]
+        return Pages()
+
+    def delete_objects(self, Bucket: str, Delete: dict) -> dict:
+        self.calls.append(("delete_objects", Delete))
+        return {"Errors": [{"Key": o["Key"], "VersionId": o["VersionId"], "Code": "AccessDenied"}
+                           for o in Delete["Objects"]]}
+
+    def delete_object(self, Bucket: str, Key: str, VersionId: str | None = None,
+                      BypassGovernanceRetention: bool = False) -> dict:
+        self.calls.append(("delete_object", {"VersionId": VersionId, "bypass": BypassGovernanceRetention}))
+        mode = self.versions.get(VersionId or "")
+        if VersionId in self.holds or mode == "COMPLIANCE" or (mode == "GOVERNANCE" and not BypassGovernanceRetention):
+            raise self._refuse("DeleteObject")
+        self.versions.pop(VersionId or "", None)
+        return {}
+
+    def put_object_legal_hold(self, Bucket: str, Key: str, VersionId: str, LegalHold: dict) -> dict:
+        self.calls.append(("put_object_legal_hold", {"VersionId": VersionId, **LegalHold}))
+        if LegalHold["Status"] == "OFF":
+            self.holds.discard(VersionId)
+        return {}
+
+    def get_object_retention(self, Bucket: str, Key: str, VersionId: str) -> dict:
+        mode = self.versions.get(VersionId)
+        if mode is None:
+            raise botocore.exceptions.ClientError({"Error": {"Code": "NoSuchObjectLockConfiguration"}}, "Get")
+        return {"Retention": {"Mode": mode, "RetainUntilDate": "2030-01-02T03:04:05Z"}}
+
+    def delete_bucket(self, Bucket: str) -> dict:
+        if self.versions:
+            raise botocore.exceptions.ClientError({"Error": {"Code": "BucketNotEmpty"}}, "DeleteBucket")
+        return {}
+
+
+def test_cleanup_lifts_legal_holds_bypasses_governance_and_reports_compliance() -> None:
+    run_id = new_run_id()
+    client = LockingClient()
+    with pytest.raises(LockedBucket) as locked:
+        delete_bucket(client, new_bucket_name(run_id), run_id)
+    assert locked.value.until == "2030-01-02T03:04:05Z"
+    assert set(client.versions) == {"comp"}  # GOVERNANCE bypassed, legal hold lifted; COMPLIANCE stays
+    assert ("put_object_legal_hold", {"VersionId": "held", "Status": "OFF"}) in client.calls
+    assert ("delete_object", {"VersionId": "gov", "bypass": True}) in client.calls
+
+
+def test_compliance_lock_is_present_only_on_servers_launched_for_the_run() -> None:
+    from gauntlet.targets import Credentials
+
+    def live(server: str | None, features: dict[str, bool]) -> LiveTarget:
+        return LiveTarget(name="t", endpoint="http://127.0.0.1:1", region="us-east-1", addressing="path",
+                          verify=True, credentials=Credentials("a", "b"), alt_credentials=None,
+                          features=features, checksum_mode="when_supported", server=server)
+
+    assert live("minio", {}).has_feature("compliance_lock")
+    assert live("minio+fault", {}).has_feature("compliance_lock")
+    assert not live(None, {}).has_feature("compliance_lock")
+    assert "not launched" in live(None, {}).why_absent("compliance_lock")
+    assert not live("remote+fault", {}).has_feature("compliance_lock")
+    assert live(None, {"compliance_lock": True}).has_feature("compliance_lock")
+    assert not live("minio", {"compliance_lock": False}).has_feature("compliance_lock")
+    assert not live("garage", {"object_lock": False}).has_feature("compliance_lock")
 
 
 def test_result_rows_have_the_agreed_fields_and_are_masked(tmp_path: Path) -> None:
