@@ -8,9 +8,10 @@ buckets and no case turns into a setup error because of it.
 
 Object lock: a version whose delete is refused with AccessDenied has its legal hold
 cleared and is deleted again with x-amz-bypass-governance-retention, so GOVERNANCE
-and legal-hold buckets leave nothing behind. A version that is still refused (COMPLIANCE
-retention, which nobody can lift) makes the bucket a `LockedBucket`: the run records it
-with the date it can be deleted, apart from the buckets cleanup failed on.
+and legal-hold buckets leave nothing behind. A version that is still refused and has
+retention (COMPLIANCE, which nobody can lift, or a server that refuses the bypass) makes
+the bucket a `LockedBucket`: the run records it with the date it can be deleted, apart
+from the buckets cleanup failed on.
 """
 
 from __future__ import annotations

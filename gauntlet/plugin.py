@@ -48,7 +48,7 @@ SUITES_DIR = PROJECT_ROOT / "suites"
 
 _RUN_KEY = pytest.StashKey["GauntletRun"]()
 _LEFTOVERS_KEY = pytest.StashKey[list]()
-_LOCKED_KEY = pytest.StashKey[list]()  # buckets holding COMPLIANCE-locked versions
+_LOCKED_KEY = pytest.StashKey[list]()  # buckets whose locked versions cleanup cannot remove
 
 
 # --------------------------------------------------------------------------- options
@@ -410,7 +410,8 @@ def bucket_factory(target: LiveTarget, run_id: str, request: pytest.FixtureReque
         try:
             delete_bucket(admin, name, run_id)
         except LockedBucket as locked:
-            # COMPLIANCE retention (object lock cases): deletable only after `until`, so not a cleanup failure
+            # object lock retention nobody can lift (COMPLIANCE, or a server refusing the GOVERNANCE bypass):
+            # deletable only after `until`, so recorded apart from the buckets cleanup failed on
             request.node.stash.setdefault(_LOCKED_KEY, []).append(
                 {"target": target.name, "bucket": name, "until": locked.until})
         except (CleanupError, ForeignBucket, Exception) as exc:
@@ -538,7 +539,7 @@ class _Recorder:
                           yellow=True)
         if run.locked:
             names = ", ".join(f"{b['target']}:{b['bucket']} (until {b['until']})" for b in run.locked)
-            tr.write_line(f"s3gauntlet: {len(run.locked)} bucket(s) hold COMPLIANCE-locked objects and can be deleted "
+            tr.write_line(f"s3gauntlet: {len(run.locked)} bucket(s) hold locked object versions and can be deleted "
                           f"only later (meta.json locked_buckets): {names}", yellow=True)
         try:
             where: Path = run.run_dir.relative_to(Path.cwd())
