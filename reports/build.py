@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from reports import charts
+from reports.clients import client_matrix
 from reports.diff import RunPair, diff_tables, explicit_pairs, resolve_run, run_pairs
 from reports.errors import OutputFailed, UsageError
 from reports.findings import findings_table
@@ -54,6 +55,7 @@ class Report:
     case_diff: pd.DataFrame
     perf_diff: pd.DataFrame
     findings: pd.DataFrame
+    clients: pd.DataFrame = field(default_factory=pd.DataFrame)
     charts: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -66,6 +68,7 @@ class Report:
         return {
             **self.runset.tables(),
             "findings": self.findings,
+            "client_matrix": self.clients,
             "compat_matrix": self.matrix,
             "area_scores": self.scores,
             "features": self.features,
@@ -129,6 +132,7 @@ def build_report(runset: RunSet, *, baseline_target: str | None = None, diff_bas
         case_diff=case_changes,
         perf_diff=perf_changes,
         findings=findings_table(latest_cases, runset.cases),
+        clients=client_matrix(latest_cases, compat_targets),
     )
     if with_charts:
         report.charts = make_charts(report)

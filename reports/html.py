@@ -484,6 +484,39 @@ def _findings(report: Report) -> str:
 _CONFIG_KINDS = ("config", "unsupported_on_dest")
 
 
+def _clients(report: Report) -> str:
+    """The SDK interop matrix: clients down, targets across, steps passed / run, failing steps one click away."""
+    frame = report.clients
+    if frame is None or frame.empty:
+        return ""
+    targets = [t for t in report.compat_targets if t in set(frame["target"])]
+    cells = {(r.client, r.target): r for r in frame.itertuples()}
+    rows = []
+    for client in dict.fromkeys(frame["client"]):
+        out = [f"<th>{esc(client)}</th>"]
+        for target in targets:
+            row = cells.get((client, target))
+            if row is None:
+                out.append("<td>—</td>")
+                continue
+            run = row.total - row.unsupported
+            kind = ("unsupported" if run == 0 else "pass" if row.passed == run
+                    else "fail" if row.passed == 0 else "error")
+            text = f"{row.passed}/{row.total}" + (f" ({row.unsupported} unsupp.)" if row.unsupported else "")
+            detail = ""
+            if row.failing:
+                lines = str(row.failing).splitlines()
+                items = "".join(f"<li>{esc(line)}</li>" for line in lines)
+                detail = f'<details><summary>{len(lines)} step(s)</summary><ul class="msg">{items}</ul></details>'
+            out.append(f'<td class="c-{kind} num">{esc(text)}{detail}</td>')
+        rows.append(f"<tr>{''.join(out)}</tr>")
+    note = ("Steps passed / steps of each client's scenario (interop/README.md), every client with its defaults; "
+            "green: all passed, amber: some, red: none, grey: client not built or NotImplemented. "
+            "Open a cell for the failing steps.")
+    return (f'<section id="clients"><h2>Clients</h2><p class="note">{esc(note)}</p>'
+            f'<div class="scroll">{_table(["client", *(esc(t) for t in targets)], rows)}</div></section>')
+
+
 def _parity(report: Report) -> str:
     runs, rows = report.runset.parity_runs, report.runset.parity
     if runs.empty:
@@ -522,13 +555,14 @@ def render_html(report: Report) -> str:
     """The whole report as one HTML document."""
     nav = "".join(f'<a href="#{anchor}">{label}</a>' for anchor, label in (
         ("overview", "Overview"), ("findings", "Findings"), ("compat", "Compatibility"), ("perf", "Performance"),
-        ("diff", "Run diff"), ("parity", "Parity"),
+        ("clients", "Clients"), ("diff", "Run diff"), ("parity", "Parity"),
         ("trends", "Trends"), ("runs", "Runs")) if (anchor != "trends" or report.charts.get("trends"))
-        and (anchor != "parity" or not report.runset.parity_runs.empty))
+        and (anchor != "parity" or not report.runset.parity_runs.empty)
+        and (anchor != "clients" or not report.clients.empty))
     subtitle = (f"{len(report.runset.runs)} run(s) · targets: {', '.join(report.targets)} · "
                 f"generated {report.generated} by s3gauntlet")
-    body = "".join((_overview(report), _findings(report), _compat(report), _perf(report), _diff(report),
-                    _parity(report), _trends(report), _runs(report)))
+    body = "".join((_overview(report), _findings(report), _compat(report), _clients(report), _perf(report),
+                    _diff(report), _parity(report), _trends(report), _runs(report)))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

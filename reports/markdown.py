@@ -83,6 +83,19 @@ def _compat(report: Report) -> list[str]:
     return [*out, ""]
 
 
+def _clients(report: Report) -> list[str]:
+    frame = report.clients
+    if frame is None or frame.empty:
+        return []
+    targets = [t for t in report.compat_targets if t in set(frame["target"])]
+    cells = {(r.client, r.target): f"{r.passed}/{r.total}" for r in frame.itertuples()}
+    out = ["### Clients (SDK interop: steps passed / steps)", ""]
+    out += table(["client", *(md(t) for t in targets)],
+                 [[md(c), *(cells.get((c, t), "—") for t in targets)] for c in dict.fromkeys(frame["client"])],
+                 right=tuple(range(1, len(targets) + 1)))
+    return [*out, ""]
+
+
 def _perf(report: Report) -> list[str]:
     comparison = report.comparison
     if comparison.empty:
@@ -194,6 +207,7 @@ def render_markdown(report: Report) -> str:
              f"{len(runs)} run(s) · generated {report.generated} · full report: `report.html`", ""]
     lines += _findings(report)
     lines += _compat(report)
+    lines += _clients(report)
     lines += _perf(report)
     lines += _diff(report)
     return "\n".join(lines).rstrip() + "\n"

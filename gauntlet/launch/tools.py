@@ -4,24 +4,31 @@
     python -m gauntlet.launch.tools minio versitygw    # only these
     python -m gauntlet.launch.tools --for-run ARGS...  # only what `--target` in a run's ARGS launches (tox)
     python -m gauntlet.launch.tools --list             # what is pinned, and whether it is there
+    python -m gauntlet.launch.tools interop            # every SDK / data-tool client of the interop matrix
+    python -m gauntlet.launch.tools interop-go-v2      # one of them (see gauntlet/interop_clients.py)
 
 Go servers are built with `go install` (GOBIN), Rust ones with `cargo install --locked --root`,
 s3rver with npm, each into its own versioned directory under `.gauntlet/tools` (see
 gauntlet/launch/installs.py). An installed pin is skipped. Ceph RGW comes from Debian
 (`apt-get install radosgw ceph-mon ceph-osd`, as root), which this does not do.
 A failed install is reported and the others go on; the launcher then says what is missing.
+The interop clients (interop/<client>/) are built from their lock files into
+`.gauntlet/tools/interop-<client>-<digest>/` the same way.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 
+from gauntlet.interop_clients import CLIENTS
+from gauntlet.interop_clients import build as build_client
 from gauntlet.launch.installs import INSTALLS, Install
 
 #: Seconds an install may take: npm stalls now and then, Garage builds for 15-30 minutes cold.
@@ -60,6 +67,14 @@ def install(item: Install, out=sys.stdout) -> bool:
     return False
 
 
+def run_selects_interop(args: Sequence[str]) -> bool:
+    """True when a run's arguments ask for the interop area by name (`-m interop…`) or the SDK suite's file."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("-m", dest="markexpr", default="")
+    known, rest = parser.parse_known_args(list(args))
+    return bool(re.search(r"(?<!not )\binterop\b", known.markexpr)) or any(a.split("::")[0].endswith("test_interop_sdks.py") for a in rest)
+
+
 def servers_for_run(args: Sequence[str]) -> list[str]:
     """The pinned servers that the `--target` (or `--wraps`, and `--targets-file`) in a run's arguments launch."""
     from gauntlet.targets import load_targets
@@ -83,7 +98,8 @@ def servers_for_run(args: Sequence[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gauntlet.launch.tools", description=__doc__.split("\n\n")[0])
-    parser.add_argument("servers", nargs="*", metavar="SERVER", help=f"of: {', '.join(INSTALLS)} (default: all)")
+    parser.add_argument("servers", nargs="*", metavar="SERVER",
+                        help=f"of: {', '.join(INSTALLS)}, interop, interop-CLIENT (default: all servers)")
     parser.add_argument("--for-run", nargs=argparse.REMAINDER, metavar="ARGS",
                         help="install only what these run arguments' --target launches")
     parser.add_argument("--list", action="store_true", help="show the pins and whether each is installed")
@@ -92,7 +108,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for item in INSTALLS.values():
             state = "installed" if item.path.exists() else "missing"
             print(f"{item.server:10} {item.version:40} {state:9} {item.command}")
+        for client in CLIENTS.values():
+            state = "built" if client.built else "missing"
+            print(f"{'interop-' + client.name:18} {client.build_dir.name:32} {state:9} {client.hint}")
         return 0
+    wanted_clients = [c for c in CLIENTS.values() if "interop" in args.servers or f"interop-{c.name}" in args.servers]
+    args.servers = [s for s in args.servers if s != "interop" and not s.startswith("interop-")] or (
+        [] if wanted_clients else args.servers)
     unknown = [s for s in args.servers if s not in INSTALLS]
     if unknown:
         print(f"s3gauntlet: no pinned install for {', '.join(unknown)} (known: {', '.join(INSTALLS)})",
@@ -105,9 +127,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             names = servers_for_run(args.for_run)
         except GauntletError:
             return 0  # the run itself reports a bad target, with its own exit code
+        if run_selects_interop(args.for_run):
+            wanted_clients = list(CLIENTS.values())
     else:
-        names = args.servers or list(INSTALLS)
+        names = args.servers if (args.servers or wanted_clients) else list(INSTALLS)
     results = [install(INSTALLS[name]) for name in names]
+    for client in wanted_clients:
+        problem = build_client(client)
+        if problem:
+            print(f"interop-{client.name}: build failed ({problem}); its cases will say how to build it", flush=True)
+        results.append(problem is None)
     return 0 if all(results) or args.for_run is not None else 1
 
 
