@@ -214,7 +214,27 @@ def _empty_and_delete(client: Any, bucket: str) -> None:
         # Some servers answer DeleteObjects with success yet keep entries (JuiceFS leaves the
         # parent "dir/" markers of deleted keys): the next round deletes one key at a time.
         bulk = False
+        # A file-backed server (rclone serve s3) keeps empty directories: listed only as common
+        # prefixes, refused by DeleteBucket, removed by deleting the key "dir/".
+        for prefix in reversed(_empty_directories(client, bucket)):
+            with contextlib.suppress(botocore.exceptions.ClientError):
+                client.delete_object(Bucket=bucket, Key=prefix)
     raise CleanupError(f"bucket {bucket} still not empty after three cleanup rounds")
+
+
+def _empty_directories(client: Any, bucket: str, prefix: str = "", depth: int = 0) -> list[str]:
+    """Every common prefix under `prefix` (delimiter "/"), parents before children, at most 8 deep."""
+    if depth >= 8:
+        return []
+    found: list[str] = []
+    try:
+        answer = client.list_objects_v2(Bucket=bucket, Prefix=prefix, Delimiter="/")
+    except botocore.exceptions.ClientError:
+        return found
+    for entry in answer.get("CommonPrefixes") or []:
+        found.append(entry["Prefix"])
+        found += _empty_directories(client, bucket, entry["Prefix"], depth + 1)
+    return found
 
 
 def sweep_run(client: Any, run_id: str) -> list[str]:

@@ -418,6 +418,12 @@ def bucket_factory(target: LiveTarget, run_id: str, request: pytest.FixtureReque
             leftovers.append({"target": target.name, "bucket": name, "reason": masking.mask(str(exc))[:300]})
 
 
+def record_leftover(node: pytest.Item, target: str, bucket: str, reason: str) -> None:
+    """A bucket of this run that cleanup could not delete: listed in meta.json's leftover_buckets."""
+    node.stash.setdefault(_LEFTOVERS_KEY, []).append(
+        {"target": target, "bucket": bucket, "reason": masking.mask(reason)[:300]})
+
+
 @pytest.fixture
 def bucket(bucket_factory: Callable[..., str]) -> str:
     """A fresh, empty bucket for this case."""

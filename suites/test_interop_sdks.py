@@ -46,7 +46,7 @@ def test_sdk_step(client: Client, step: str, target: LiveTarget, run_id: str, re
 
     AWS S3 API Reference: the operation the step names (see the module docstring).
     """
-    transcript = transcript_for(client, target, run_id, request.config)
+    transcript = transcript_for(client, target, run_id, request.node)
     judge(client, step, transcript)
 
 

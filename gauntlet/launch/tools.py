@@ -72,7 +72,8 @@ def run_selects_interop(args: Sequence[str]) -> bool:
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("-m", dest="markexpr", default="")
     known, rest = parser.parse_known_args(list(args))
-    return bool(re.search(r"(?<!not )\binterop\b", known.markexpr)) or any(a.split("::")[0].endswith("test_interop_sdks.py") for a in rest)
+    by_marker = bool(re.search(r"(?<!not )\binterop\b", known.markexpr))
+    return by_marker or any(a.split("::")[0].endswith("test_interop_sdks.py") for a in rest)
 
 
 def servers_for_run(args: Sequence[str]) -> list[str]:

@@ -27,6 +27,8 @@ LARGE = 17 * MiB
 RANGE_FIRST, RANGE_LAST = 1048576, 1048675
 LIST_KEYS = [f"dir/{i}" for i in range(5)]
 PARQUET_ROWS = 10_000
+#: Seconds a plain HTTP request (a presigned URL) may wait for its answer.
+HTTP_TIMEOUT_S = 20.0
 
 
 def payload(n: int, seed: int) -> bytes:
@@ -105,10 +107,13 @@ def http(env: Env, method: str, url: str, body: bytes | None = None,
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     context = ssl.create_default_context(cafile=env.ca_bundle or None) if url.startswith("https") else None
     try:
-        with urllib.request.urlopen(request, timeout=60, context=context) as answer:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S, context=context) as answer:
             return answer.status, answer.read()
     except urllib.error.HTTPError as err:
         return err.code, err.read()
+    except TimeoutError:
+        raise Failed(f"plain {method} of the presigned URL: S3 requires an answer; none came within "
+                     f"{HTTP_TIMEOUT_S:.0f} s") from None
 
 
 def error_code_in(body: bytes) -> str | None:

@@ -101,7 +101,7 @@ def test_judge_not_implemented_is_unsupported_and_a_missing_line_is_an_error() -
 
 def test_judge_unbuilt_client_is_unsupported_with_the_build_command() -> None:
     client = CLIENTS["rust-sdk"]
-    with pytest.raises(pytest.skip.Exception, match="python -m gauntlet.launch.tools interop-rust-sdk"):
+    with pytest.raises(pytest.skip.Exception, match="tools interop-rust-sdk"):
         judge(client, "put_small", Transcript("rust-sdk", not_built="no build"))
 
 
