@@ -383,6 +383,14 @@ def alt_s3(target: LiveTarget) -> Any:
     return target.client(alt=True)
 
 
+@pytest.fixture
+def anon_s3(target: LiveTarget) -> Any:
+    """boto3 client that signs nothing: an anonymous caller (public ACLs, `"Principal": "*"` policies)."""
+    import botocore
+
+    return target.client(signature_version=botocore.UNSIGNED)
+
+
 def _admin_client(target: LiveTarget) -> Any:
     # Setup and cleanup use the most conservative client settings, so a server's
     # checksum handling shows up in the checksum cases, not as setup errors.
