@@ -13,6 +13,11 @@ CLIENT_TEST = "test_sdk_step"
 COLUMNS = ["client", "target", "passed", "total", "unsupported", "failing"]
 
 
+def _without_prefix(message: str, step: str) -> str:
+    """The program's own message, without the case's "<client> <version>, <step>: " prefix."""
+    return message.split(f", {step}: ", 1)[-1]
+
+
 def client_matrix(cases: pd.DataFrame, targets: list[str]) -> pd.DataFrame:
     """One row per (client, target): passed, total, unsupported and the failing steps ("step: message" lines)."""
     if cases.empty:
@@ -30,7 +35,8 @@ def client_matrix(cases: pd.DataFrame, targets: list[str]) -> pd.DataFrame:
             "client": client, "target": target,
             "passed": int((group["outcome"] == "pass").sum()), "total": len(group),
             "unsupported": int((group["outcome"] == "unsupported").sum()),
-            "failing": "\n".join(f"{r.step}: {r.outcome}: {r.message}" for r in failing.itertuples()),
+            "failing": "\n".join(f"{r.step}: {r.outcome}: {_without_prefix(str(r.message), r.step)}"
+                                  for r in failing.itertuples()),
         })
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["_c"] = frame["client"].map(order)

@@ -57,6 +57,7 @@ td.c-error { background: #fff4e0; }
 td.s-supported { background: #e6f4ea; color: #1a7f37; font-weight: 700; } td.s-partial { background: #fff8db; }
 td.s-missing { background: #fbe9e7; color: #cf222e; font-weight: 700; }
 td.s-unsupported { background: #f1f3f4; color: var(--muted); } td.s-notrun { color: var(--muted); }
+td.num ul.msg { text-align: left; padding-left: 16px; }
 .msg { color: var(--muted); font-size: 12px; margin-top: 3px; min-width: 140px; max-width: 420px;
        overflow-wrap: anywhere; }
 .bar { display: flex; width: 120px; height: 8px; border-radius: 4px; overflow: hidden; background: #eee;

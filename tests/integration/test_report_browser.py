@@ -114,3 +114,35 @@ def test_report_prints_to_pdf_headless(browser, report_file, tmp_path: Path) -> 
     pdf = page.pdf(path=str(tmp_path / "report.pdf"))
     assert pdf[:4] == b"%PDF" and len(pdf) > 20_000
     page.close()
+
+
+SDK_MATRIX = Path(__file__).resolve().parents[1] / "data" / "sdk-matrix" / "run"
+
+
+def test_client_matrix_shows_steps_per_client_and_opens_failing_steps(browser, tmp_path: Path) -> None:
+    report = build_report(load_runs([SDK_MATRIX]))
+    write_report(report, tmp_path)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto((tmp_path / "report.html").as_uri())
+    section = page.locator("section#clients")
+    assert section.is_visible()
+    rows = section.locator("tbody tr")
+    assert rows.count() == report.clients["client"].nunique() >= 8
+    header = section.locator("thead th").all_inner_texts()
+    assert header == ["client", *report.compat_targets]
+    # every cell says passed/total as recorded
+    for record in report.clients.itertuples():
+        row = section.locator("tbody tr", has=page.locator(f"th:text-is('{record.client}')"))
+        cell = row.locator("td").nth(report.compat_targets.index(record.target))
+        assert cell.inner_text().startswith(f"{record.passed}/{record.total}")
+    # a failing cell opens to its steps and messages
+    failing = report.clients[report.clients["failing"] != ""].iloc[0]
+    row = section.locator("tbody tr", has=page.locator(f"th:text-is('{failing['client']}')"))
+    cell = row.locator("td").nth(report.compat_targets.index(failing["target"]))
+    first_step = failing["failing"].splitlines()[0].split(":")[0]
+    assert not cell.locator("ul").is_visible()
+    cell.locator("summary").click()
+    assert cell.locator("ul").is_visible() and first_step in cell.locator("ul").inner_text()
+    section.scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "clients.png"), full_page=False)
+    page.close()
