@@ -7,6 +7,8 @@
                                       delete the buckets a crashed run left behind (only that run's)
     gauntlet parity --source A --dest B [--bucket NAME ...] [--sample N] [--versions]
                                       compare what two targets hold (after a migration)
+    gauntlet load cmp RUN_A RUN_B     per-operation throughput change of two load runs against their
+                                      noise band; exit 1 when an operation regressed
 
 Compatibility runs go through pytest (`tox -e compat -- --target NAME`).
 Every error is one line on stderr with a distinct exit code (gauntlet.errors.ExitCode).
@@ -134,6 +136,15 @@ def _cmd_cleanup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_load_cmp(args: argparse.Namespace) -> int:
+    from gauntlet.loadcmp import analyse, as_json, compare, render
+
+    first, second = analyse(args.run_a), analyse(args.run_b)
+    changes = compare(first, second)
+    print(as_json(first, second, changes) if args.json else render(first, second, changes))
+    return 1 if any(c.verdict == "regression" for c in changes) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gauntlet", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -152,6 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup.add_argument("--run-id", required=True)
     cleanup.set_defaults(func=_cmd_cleanup)
     add_parity_parser(sub)
+    load = sub.add_parser("load", help="load-run tools (runs themselves: tox -e load)")
+    load_sub = load.add_subparsers(dest="load_command", required=True)
+    cmp = load_sub.add_parser("cmp", help="compare two load runs per operation against their noise band "
+                                          "(exit 1 when one regressed)")
+    cmp.add_argument("run_a", metavar="RUN_A", help="the earlier (baseline) run directory")
+    cmp.add_argument("run_b", metavar="RUN_B", help="the later run directory")
+    cmp.add_argument("--json", action="store_true", help="print the analysis as JSON")
+    cmp.set_defaults(func=_cmd_load_cmp)
     return parser
 
 

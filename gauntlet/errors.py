@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     LAUNCH_FAILED = 16  # port taken, server did not come up in time
     TARGET_DIED = 17  # a launched server exited while the run was going on
     UNKNOWN_PROFILE = 18  # a load profile name that is not in loadtests/profiles/
+    NO_RESULTS = 21  # a path is not a run directory, or holds no result rows (reports, `gauntlet load cmp`)
 
 
 class GauntletError(Exception):

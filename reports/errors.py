@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from gauntlet.errors import ExitCode as HarnessExit
+
 
 class ExitCode(IntEnum):
     """Exit codes of ``python -m reports`` and ``python -m reports.gate``."""
@@ -17,7 +19,7 @@ class ExitCode(IntEnum):
     REGRESSION = 1  # gate: a baseline case no longer passes, or performance fell past a threshold
     USAGE = 2  # bad command line (argparse's own code)
     BAD_BASELINE = 20  # gate: baseline file missing, not YAML, or not of the documented shape
-    NO_RESULTS = 21  # a path is not a run directory, or a run directory holds no result rows
+    NO_RESULTS = HarnessExit.NO_RESULTS  # a path is not a run directory, or a run directory holds no result rows
     MIXED_TARGETS = 22  # runs of different targets compared where one target is required
     OUTPUT_FAILED = 23  # the output directory or a file in it could not be written
 

@@ -68,6 +68,17 @@ def _flip_hex(value: str) -> str:
 register(Fault("none", ("smoke",), "No fault: forwards every request and answer unchanged (the baseline).",
                passthrough=True))
 
+#: What `added-latency` adds to every answer.
+ADDED_LATENCY_S = 0.05
+
+
+def _added_latency(req: Request, resp: Response) -> None:
+    resp.delay_s = ADDED_LATENCY_S
+
+
+register(Fault("added-latency", ("smoke",), "Not a bug: every answer waits 50 ms more (a slowed server, the "
+               "regression `gauntlet load cmp` must report).", on_response=_added_latency, passthrough=True))
+
 
 # --------------------------------------------------------------------------- objects: ranges, bodies, ETags
 

@@ -1,0 +1,54 @@
+"""`gauntlet load cmp`: a slowed server is a regression, a second run of the same server is not.
+
+Three short smoke-profile runs: rclone twice and rclone behind the fault proxy with 50 ms added to
+every answer (`rclone-slowed`). The comparison reads only Locust's own files in the run directories.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import ROOT
+from tests.integration.test_load_run import loadrun_env, require_load, run_load
+
+pytestmark = pytest.mark.integration
+
+
+def _cmp(a: Path, b: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gauntlet.cli", "load", "cmp", str(a), str(b), "--json"], cwd=ROOT,
+                          env=loadrun_env(), capture_output=True, text=True, timeout=60)
+
+
+def test_cmp_reports_the_slowed_server_and_not_a_rerun(tmp_path: Path) -> None:
+    require_load()
+    runs = {}
+    for name, target in (("a", "rclone"), ("b", "rclone"), ("slow", "rclone-slowed")):
+        runs[name] = tmp_path / name
+        done = run_load(["--target", target, "--profile", "smoke", "--run-time", "10s", "--run-dir", str(runs[name])])
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    slowed = _cmp(runs["a"], runs["slow"])
+    assert slowed.returncode == 1, slowed.stdout + slowed.stderr
+    changes = {c["operation"]: c for c in json.loads(slowed.stdout)["changes"]}
+    assert changes["GET"]["verdict"] == "regression" and changes["GET"]["change"] < -0.3, changes["GET"]
+    assert all(c["verdict"] == "regression" for c in changes.values()), changes
+
+    rerun = _cmp(runs["a"], runs["b"])
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    report = json.loads(rerun.stdout)
+    assert all(c["verdict"] != "regression" for c in report["changes"]), report["changes"]
+    for run in (report["a"], report["b"]):
+        assert run["window_s"] >= 3 and not run["whole_run"], run
+        assert all(len(op["segments"]) >= 3 for op in run["operations"].values())
+
+
+def test_cmp_of_a_directory_that_is_not_a_load_run_is_one_line_and_exit_21(tmp_path: Path) -> None:
+    done = _cmp(tmp_path, tmp_path)
+    assert done.returncode == 21
+    assert done.stderr.strip().splitlines() == [
+        f"s3gauntlet load cmp: {tmp_path}: not a load run directory (no locust_stats_history.csv)"]
