@@ -1,6 +1,6 @@
 """Client CPU per request: the harness's Locust user against a plain boto3 loop (tox -e bench).
 
-    python benchmarks/bench_load.py [--target rclone] [--seconds 6] [--rounds 2] [--users 16]
+    python benchmarks/bench_load.py [--target rclone] [--seconds 3] [--rounds 5] [--users 16]
 
 In one run and one process tree: launch the target (rclone by default) with the
 harness's Fleet, prefill 100 objects of 4 KiB in a run-prefixed bucket, pin the
@@ -18,7 +18,9 @@ server to the last CPU and each client process to the first, then run the same
 Each client runs in its own child process; CPU is ``getrusage(RUSAGE_SELF)`` user +
 system time over the measured window (after a warm-up), divided by the requests
 Locust (or the loop) completed in that window. Figures are printed, not asserted;
-rounds are interleaved and the median per client is reported. The last line is
+rounds are interleaved (at least 5 by default) and min / median / max per client are reported,
+with a warning where the spread (max - min) / median of a client's CPU per request exceeds 20 %
+(the machine was too busy for the figures to mean much). The last line is
 ``client_cpu_ratio_vs_boto3=<harness CPU per request / boto3 CPU per request>``.
 """
 
@@ -50,6 +52,8 @@ CLIENTS = {
     "lean-unsigned": "harness lean connection, unsigned (floor)",
 }
 ENV_PLAN = "GAUNTLET_BENCH_PLAN"
+#: Spread (max - min) / median of a client's CPU per request above which the figures are flagged.
+SPREAD_WARNING = 0.20
 
 
 # --------------------------------------------------------------------------- child processes
@@ -184,9 +188,9 @@ def _run_child(mode: str, args: argparse.Namespace, env: dict[str, str], cpu: in
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", default="rclone", help="a launch: target from targets.yaml (default: rclone)")
-    parser.add_argument("--seconds", type=float, default=6.0, help="measured seconds per client and round")
+    parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per client and round")
     parser.add_argument("--warmup", type=float, default=1.5, help="warm-up seconds before measuring")
-    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds (median reported)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (min / median / max reported)")
     parser.add_argument("--users", type=int, default=16, help="Locust users for the Locust clients")
     parser.add_argument("--clients", default=",".join(CLIENTS), help="which clients, comma-separated")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -249,23 +253,33 @@ def main(argv: list[str] | None = None) -> int:
 
     figures: dict[str, dict[str, float]] = {}
     for mode, runs in samples.items():
+        cpu = [r["cpu_s"] / max(r["requests"], 1) * 1e6 for r in runs]
         figures[mode] = {
-            "cpu_us": statistics.median(r["cpu_s"] / max(r["requests"], 1) * 1e6 for r in runs),
+            "cpu_us": statistics.median(cpu), "cpu_min": min(cpu), "cpu_max": max(cpu),
             "rps": statistics.median(r["requests"] / r["wall_s"] for r in runs),
             "failures": sum(r["failures"] for r in runs),
             "requests": sum(r["requests"] for r in runs),
         }
     base = figures.get("boto3", {}).get("cpu_us")
-    print(f"{'client':<52} {'req/s':>8} {'CPU us/req':>11} {'vs boto3':>9}  note")
+    print(f"# server: {target.name} ({live.server} {live.version}); {args.rounds} rounds; "
+          "CPU us/req min / median / max")
+    print(f"{'client':<52} {'req/s':>8} {'CPU us/req (min / median / max)':>32} {'vs boto3':>9}  note")
+    noisy = []
     for mode in clients:
         fig = figures[mode]
         ratio = f"{fig['cpu_us'] / base:.3f}" if base else "-"
-        note = ""
+        spread = (fig["cpu_max"] - fig["cpu_min"]) / fig["cpu_us"] if fig["cpu_us"] else 0.0
+        notes = [f"spread {spread:.0%}"]
+        if spread > SPREAD_WARNING:
+            noisy.append(mode)
         if fig["failures"]:
-            note = f"{fig['failures']} of {fig['requests']} answered with errors"
-            if mode == "fasthttp-unsigned":
-                note = "unsigned: every answer is a 403"
-        print(f"{CLIENTS[mode]:<52} {fig['rps']:>8.0f} {fig['cpu_us']:>11.1f} {ratio:>9}  {note}")
+            notes.append("unsigned: every answer is a 403" if mode == "fasthttp-unsigned"
+                         else f"{fig['failures']} of {fig['requests']} answered with errors")
+        cpu = f"{fig['cpu_min']:.1f} / {fig['cpu_us']:.1f} / {fig['cpu_max']:.1f}"
+        print(f"{CLIENTS[mode]:<52} {fig['rps']:>8.0f} {cpu:>32} {ratio:>9}  {'; '.join(notes)}")
+    if noisy:
+        print(f"# warning: CPU per request of {', '.join(noisy)} spread over {SPREAD_WARNING:.0%} between rounds: "
+              "the machine was busy; rerun when it is quiet before reading the ratios")
     if base and "harness" in figures:
         print(f"client_cpu_ratio_vs_boto3={figures['harness']['cpu_us'] / base:.4f}")
     else:
