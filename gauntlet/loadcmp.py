@@ -136,9 +136,10 @@ def analyse(run_dir: Path | str) -> RunAnalysis:
 
 
 def _cumulative(series: dict[int, int], stamps: list[int]) -> dict[int, int]:
-    """The running count at every timestamp (carried forward where a name has no row that second)."""
+    """The running count at every second from the first to the last timestamp (carried forward where a name
+    has no row that second, or Locust wrote no row at all: under load a second can be skipped)."""
     out, last = {}, 0
-    for stamp in stamps:
+    for stamp in range(stamps[0], stamps[-1] + 1):
         last = max(last, series.get(stamp, last))
         out[stamp] = last
     return out

@@ -432,7 +432,7 @@ class LoadRun:
                             "locustfile": str(LOCUSTFILE.relative_to(PROJECT_ROOT))}
             write_meta(run_dir / "meta.json", meta)
 
-            seed = f"{run_id}:{profile.seed}"
+            seed = f"{getattr(args, 'seed', None) or run_id}:{profile.seed}"
             prefill = Prefill(live, profile, run_id, seed)
             print(f"s3gauntlet: load run {run_id}: target '{live.name}' ({live.server or 'remote'} {live.version}) "
                   f"at {live.endpoint}; prefilling {profile.prefill.objects} objects ...", flush=True)
@@ -606,7 +606,8 @@ def run_worker(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gauntlet.loadrun", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--target", help=f"target from targets.yaml (default: {DEFAULT_TARGET})")
+    parser.add_argument("--target", help=f"target from targets.yaml (default: {DEFAULT_TARGET}); several, "
+                                         "comma-separated: the same workload on each in turn, then a comparison")
     parser.add_argument("--targets-file", help="targets file (default: targets.yaml, or $GAUNTLET_TARGETS)")
     parser.add_argument("--profile", default=DEFAULT_PROFILE,
                         help=f"profile name under loadtests/profiles/ or a .yaml path (default: {DEFAULT_PROFILE})")
@@ -620,6 +621,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--processes", type=int, help="Locust worker processes on this machine (-1: one per core)")
     parser.add_argument("--run-dir", help="where results go (default: runs/<run-id>)")
     parser.add_argument("--run-id", help="run id (default: a new one)")
+    parser.add_argument("--seed", help="seed of object sizes and key choices (default: the run id; the same seed "
+                                       "gives the same workload, as in a comparison of several targets)")
     parser.add_argument("--ui", action="store_true", help="open Locust's web UI instead of running headless")
     parser.add_argument("--web-host", default="127.0.0.1", help="web UI address (default: 127.0.0.1)")
     parser.add_argument("--web-port", type=int, default=8089, help="web UI port (default: 8089)")
@@ -648,6 +651,10 @@ def main(argv: list[str] | None = None) -> int:
             raise ConfigError("--worker cannot be combined with --master or --ui")
         if args.worker:
             return run_worker(args)
+        if args.target and "," in args.target:
+            from gauntlet.loadcompare import run_comparison
+
+            return run_comparison(args, LoadRun)
         return LoadRun(args).run()
 
     return exit_code_of(body)
