@@ -571,3 +571,29 @@ def reset_mid_body(req: Request, resp: Response) -> None:
     size = _object_body(req, resp)
     if size >= 2:
         resp.reset_after = size // 2
+
+
+# --------------------------------------------------------------------------- access control
+
+#: The region `anonymous-as-owner` signs in (that of the launched local servers).
+ANON_REGION = os.environ.get("GAUNTLET_FAULT_ANON_REGION", "us-east-1")
+
+
+@request_fault("anonymous-as-owner", areas=("access_control",))
+def anonymous_as_owner(req: Request) -> None:
+    """Serves anonymous (unsigned) requests as the owner's: private objects and buckets are open to everyone."""
+    if req.signing is None or not req.signing.keys or "authorization" in req.headers:
+        return
+    if any(name.lower() == "x-amz-credential" for name, _ in req.query_pairs):
+        return
+    owner = next(iter(req.signing.keys.values()))  # the proxy holds the main user's keys first
+    amz_date = now_amz_date()
+    headers = {"host": req.headers.get("host") or "localhost", "x-amz-content-sha256": sigv4.UNSIGNED_PAYLOAD,
+               "x-amz-date": amz_date}
+    signed = sigv4.sign_request(req.method, f"http://{headers['host']}{req.target}", headers, None,
+                                access_key=owner.access_key, secret_key=owner.secret_key, region=ANON_REGION,
+                                payload_hash=sigv4.UNSIGNED_PAYLOAD, amz_date=amz_date, signed_headers=sorted(headers))
+    assert signed.authorization is not None
+    req.set_header("x-amz-content-sha256", sigv4.UNSIGNED_PAYLOAD)
+    req.set_header("x-amz-date", amz_date)
+    req.set_header("Authorization", signed.authorization)

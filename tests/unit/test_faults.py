@@ -473,6 +473,22 @@ def test_ignore_governance_retention_sets_bypass(method: str, path: str, bypasse
     assert (req.headers.get("x-amz-bypass-governance-retention") == "true") is bypassed and still_valid(req)
 
 
+# --------------------------------------------------------------------------- access control
+
+
+def test_anonymous_as_owner_signs_unsigned_requests_with_the_main_key() -> None:
+    req = request("GET", "/b/k", sign=False)
+    play("anonymous-as-owner", req)
+    assert f"Credential={AK}/" in (req.headers.get("authorization") or "") and still_valid(req)
+    signed = request("GET", "/b/k")
+    before = signed.headers.get("authorization")
+    play("anonymous-as-owner", signed)
+    assert signed.headers.get("authorization") == before and not signed.modified
+    presigned = request("GET", "/b/k?X-Amz-Credential=x&X-Amz-Signature=y", sign=False)
+    play("anonymous-as-owner", presigned)
+    assert presigned.headers.get("authorization") is None
+
+
 # --------------------------------------------------------------------------- conditional, multipart
 
 
