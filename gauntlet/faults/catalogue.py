@@ -597,3 +597,33 @@ def anonymous_as_owner(req: Request) -> None:
     req.set_header("x-amz-content-sha256", sigv4.UNSIGNED_PAYLOAD)
     req.set_header("x-amz-date", amz_date)
     req.set_header("Authorization", signed.authorization)
+
+
+# --------------------------------------------------------------------------- bucket policy
+
+
+@request_fault("drop-policy-deny", areas=("access_control",),
+               buffer=lambda req: req.op == "PutBucketPolicy" and (req.content_length or 0) <= BUFFER_LIMIT)
+def drop_policy_deny(req: Request) -> None:
+    """Never enforces a bucket policy's Deny statements: PutBucketPolicy keeps only the Allow statements."""
+    import json
+
+    from gauntlet.checksum_helpers import checksum_b64
+
+    try:
+        document = json.loads(req.body or b"")
+    except ValueError:
+        return
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if not isinstance(statements, list):
+        return
+    kept = [s for s in statements if not (isinstance(s, dict) and s.get("Effect") == "Deny")]
+    if not kept or len(kept) == len(statements):
+        return
+    document["Statement"] = kept
+    body = json.dumps(document).encode()
+    req.replace_body(body)
+    for name, _ in req.headers.items():
+        match = _CHECKSUM_HEADER.match(name.lower())
+        if match:
+            req.set_header(name, checksum_b64(match.group(1), body))
