@@ -44,6 +44,7 @@ def run_comparison(args: argparse.Namespace, run_one: type) -> int:
         raise ConfigError(f"--target names a target twice: {args.target}")
     if args.ui or args.master:
         raise ConfigError("several targets run one after the other, headless: not with --ui or --master")
+    run_one(args)._profile()  # an unknown profile or a bad --run-time stops here, before any run
     targets_file = load_targets(args.targets_file)
     for name in names:
         targets_file.get(name)  # an unknown name stops here, before any run

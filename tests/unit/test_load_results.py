@@ -98,15 +98,21 @@ def test_runner_rejects_bad_input_before_launching(capsys: pytest.CaptureFixture
         == ExitCode.CONFIG_INVALID
     assert loadrun.main(["--profile", "smoke", "--target", "nosuch", "--run-dir", str(tmp_path)]) \
         == ExitCode.UNKNOWN_TARGET
-    assert loadrun.main(["--profile", "smoke", "--target", "rclone,seaweedfs", "--run-dir", str(tmp_path)]) \
+    # several targets (a comparison): every name, the profile and the run time are checked before any launch
+    assert loadrun.main(["--profile", "smoke", "--target", "rclone,rclone", "--run-dir", str(tmp_path)]) \
         == ExitCode.CONFIG_INVALID
+    assert loadrun.main(["--profile", "smoke", "--target", "rclone,nosuch", "--run-dir", str(tmp_path)]) \
+        == ExitCode.UNKNOWN_TARGET
+    assert loadrun.main(["--profile", "nope", "--target", "rclone,seaweedfs", "--run-dir", str(tmp_path)]) \
+        == ExitCode.UNKNOWN_PROFILE
     assert loadrun.main(["--worker", "--master"]) == ExitCode.CONFIG_INVALID
     lines = [line for line in capsys.readouterr().err.splitlines() if line]
-    assert len(lines) == 5 and all(line.startswith("s3gauntlet: ") for line in lines)
+    assert len(lines) == 7 and all(line.startswith("s3gauntlet: ") for line in lines), lines
+    assert "names a target twice" in lines[3] and "unknown target 'nosuch'" in lines[4]
+    assert "unknown profile 'nope'" in lines[5]
     assert "unknown profile 'nope'" in lines[0]
     assert "--run-time: not a duration: 'soon'" in lines[1]
     assert "unknown target 'nosuch'" in lines[2]
-    assert "a load run takes one target, got 2" in lines[3]
 
 
 def test_worker_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
