@@ -560,3 +560,13 @@ def reset_mid_body(req: Request, resp: Response) -> None:
     size = _object_body(req, resp)
     if size >= 2:
         resp.reset_after = size // 2
+
+
+# --------------------------------------------------------------------------- conditional writes (condw)
+
+
+@request_fault("ignore-complete-if-match", areas=("conditional",))
+def ignore_complete_if_match(req: Request) -> None:
+    """Ignores If-Match on CompleteMultipartUpload: completes over an object whose ETag no longer matches."""
+    if req.op == "CompleteMultipartUpload":
+        req.drop_header("if-match")
