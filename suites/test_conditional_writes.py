@@ -168,6 +168,46 @@ def test_complete_multipart_if_none_match_after_racing_put_is_refused(s3: Any, b
     expect_equal(_body(s3, bucket), BODY, f"{rule}: the object that won the race stays")
 
 
+@pytest.mark.requires("conditional_writes", "multipart")
+def test_complete_multipart_if_match_unquoted_etag_replaces_object(s3: Any, bucket: str) -> None:
+    """CompleteMultipartUpload with If-Match = the current ETag without quotes also completes.
+
+    S3 User Guide, "How to prevent object overwrites with conditional writes" (the CLI examples pass
+    the ETag's hex digest without quotes); AWS S3 API Reference, CompleteMultipartUpload: If-Match.
+    """
+    etag = _put(s3, bucket)
+    upload_id, parts = _one_part_upload(s3, bucket, KEY, NEW)
+    response = _complete(s3, bucket, upload_id, parts, IfMatch=etag.strip('"'))
+    expect_equal(status_of(response), 200, "CompleteMultipartUpload with If-Match = unquoted current ETag: status")
+    expect_equal(_body(s3, bucket), NEW, "CompleteMultipartUpload with If-Match = unquoted current ETag: stored body")
+
+
+@pytest.mark.requires("conditional_writes", "multipart")
+@pytest.mark.severity("data")
+def test_racing_if_none_match_completes_have_exactly_one_winner(target: Any, s3: Any, bucket: str) -> None:
+    """Two uploads of the same new key completed together with If-None-Match: *: one 200, the other 412
+    (or 409), and the stored bytes are the winner's.
+
+    AWS S3 API Reference, CompleteMultipartUpload: If-None-Match ("Uploads the object only if the object
+    key name does not already exist ... If a conflicting operation occurs during the upload S3 returns a
+    409 ConditionalRequestConflict"); S3 User Guide, "How to prevent object overwrites with conditional writes".
+    """
+    first, second = _racers(target)
+    bodies = (b"multipart racer A\n", b"multipart racer B\n")
+    uploads = [_one_part_upload(s3, bucket, KEY, body) for body in bodies]
+    outcome = _race([
+        partial(client.complete_multipart_upload, Bucket=bucket, Key=KEY, UploadId=upload_id,
+                MultipartUpload={"Parts": parts}, IfNoneMatch="*")
+        for client, (upload_id, parts) in zip((first, second), uploads, strict=True)
+    ])
+    rule = "two CompleteMultipartUpload If-None-Match: * racing for one new key"
+    winners = [i for i, (status, _) in enumerate(outcome) if status == 200]
+    expect_true(len(winners) == 1, rule, f"S3 lets exactly one complete win; the answers were {outcome}")
+    loser = outcome[1 - winners[0]]
+    expect_true(loser[0] in REFUSED, rule, f"the losing complete must get 412 or 409; it got {loser}")
+    expect_equal(_body(s3, bucket), bodies[winners[0]], f"{rule}: the stored bytes are the winner's")
+
+
 # --------------------------------------------------------------------------- DeleteObject If-Match
 
 
@@ -249,6 +289,36 @@ def test_delete_if_match_unquoted_etag_deletes(s3: Any, bucket: str) -> None:
     response = s3.delete_object(Bucket=bucket, Key=KEY, IfMatch=etag.strip('"'))
     expect_equal(status_of(response), 204, "DeleteObject with If-Match = unquoted current ETag: status")
     _absent(s3, bucket, KEY, "DeleteObject with If-Match = unquoted current ETag")
+
+
+@pytest.mark.severity("detail")
+def test_delete_if_match_star_on_missing_key_is_404_nosuchkey(s3: Any, bucket: str) -> None:
+    """DeleteObject with If-Match: * on a key with no object answers 404 NoSuchKey.
+
+    S3 User Guide, "How to perform conditional deletes" / "How to check if your object exists before
+    deleting it" (If-Match: * succeeds only when the object exists); AWS S3 API Reference, DeleteObject:
+    If-Match.
+    """
+    with expect_error(404, "NoSuchKey", "DeleteObject with If-Match: * on a missing key"):
+        s3.delete_object(Bucket=bucket, Key=KEY, IfMatch="*")
+
+
+@pytest.mark.requires("versioning")
+@pytest.mark.severity("data")
+def test_delete_if_match_in_versioned_bucket_adds_delete_marker_and_keeps_version(s3: Any, bucket: str) -> None:
+    """In a versioned bucket, DeleteObject with If-Match = the current ETag adds a delete marker and keeps
+    the version, whose bytes still read back by versionId.
+
+    S3 User Guide, "How to perform conditional deletes" ("Conditional delete evaluations only apply to
+    the current version of the object"); AWS S3 API Reference, DeleteObject: If-Match, x-amz-delete-marker.
+    """
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    put = s3.put_object(Bucket=bucket, Key=KEY, Body=BODY)
+    response = s3.delete_object(Bucket=bucket, Key=KEY, IfMatch=put["ETag"])
+    rule = "DeleteObject with If-Match = current ETag in a versioned bucket"
+    expect_equal(response.get("DeleteMarker"), True, f"{rule}: x-amz-delete-marker")
+    kept = s3.get_object(Bucket=bucket, Key=KEY, VersionId=put["VersionId"])["Body"].read()
+    expect_equal(kept, BODY, f"{rule}: the version read back by versionId")
 
 
 # --------------------------------------------------------------------------- DeleteObjects per-entry ETag
