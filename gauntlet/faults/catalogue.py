@@ -627,3 +627,13 @@ def drop_policy_deny(req: Request) -> None:
         match = _CHECKSUM_HEADER.match(name.lower())
         if match:
             req.set_header(name, checksum_b64(match.group(1), body))
+
+
+# --------------------------------------------------------------------------- conditional writes (condw)
+
+
+@request_fault("ignore-complete-if-match", areas=("conditional",))
+def ignore_complete_if_match(req: Request) -> None:
+    """Ignores If-Match on CompleteMultipartUpload: completes over an object whose ETag no longer matches."""
+    if req.op == "CompleteMultipartUpload":
+        req.drop_header("if-match")
