@@ -168,8 +168,9 @@ def _finish(client: Client, out_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """One builder at a time per client (pytest-xdist workers may all ask at once)."""
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on `path` (created if needed), across processes: pytest-xdist workers that
+    may all ask at once for one build or one client run take turns."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -181,7 +182,7 @@ def _locked(path: Path) -> Iterator[None]:
 
 def build(client: Client, out: TextIO = sys.stdout) -> str | None:
     """Build the client unless its build is there; None when ready, else one line saying why not."""
-    with _locked(TOOLS_DIR / f".{client.build_dir.name.rsplit('-', 1)[0]}.lock"):
+    with file_lock(TOOLS_DIR / f".{client.build_dir.name.rsplit('-', 1)[0]}.lock"):
         if client.built:
             print(f"interop-{client.name}: built ({client.build_dir})", file=out, flush=True)
             return None

@@ -11,9 +11,7 @@ bucket of the run (meta.json), and the transcript stands. The program's stderr i
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from gauntlet import masking
 from gauntlet.cleanup import delete_bucket
 from gauntlet.fleet import LiveTarget
 from gauntlet.interop import bucket_exists, clean_env, first_error_line, run_program
-from gauntlet.interop_clients import Client
+from gauntlet.interop_clients import Client, file_lock
 from gauntlet.naming import new_bucket_name
 
 #: Seconds one client may take for its whole scenario (a JVM start and a 17 MiB upload included).
@@ -80,7 +78,7 @@ def transcript_for(client: Client, target: LiveTarget, run_id: str, node: pytest
     assert run is not None
     path = run.run_dir / "interop" / f"{target.name}.{client.name}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(path.with_suffix(".lock")):
+    with file_lock(path.with_suffix(".lock")):
         if path.is_file():
             return Transcript.from_lines(client.name, path.read_text().splitlines())
         transcript = _run(client, target, run_id, path.with_suffix(".stderr.txt"))
@@ -88,16 +86,6 @@ def transcript_for(client: Client, target: LiveTarget, run_id: str, node: pytest
             record_leftover(node, target.name, *transcript.leftover)
         path.write_text("\n".join(transcript.to_lines()) + "\n")
         return transcript
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def client_env(client: Client, target: LiveTarget, bucket: str) -> dict[str, str]:

@@ -155,6 +155,20 @@ def emit(line: dict[str, Any]) -> None:
     print(json.dumps(line), flush=True)
 
 
+def describe_text(exc: BaseException, markers: Sequence[str]) -> tuple[int | None, str | None, str]:
+    """For clients whose errors are only text: the 3-digit HTTP status after the first of `markers`
+    found in it, the S3 error code of an XML body quoted in it, and the shortened message."""
+    text = str(exc)
+    status = None
+    for marker in markers:
+        index = text.find(marker)
+        digits = text[index + len(marker):index + len(marker) + 3] if index >= 0 else ""
+        if digits.isdigit():
+            status = int(digits)
+            break
+    return status, error_code_in(text.encode()), short(exc)
+
+
 def short(exc: BaseException, limit: int = 300) -> str:
     text = f"{type(exc).__name__}: {exc}".replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import duckdb_extension_httpfs
-from _contract import PARQUET_ROWS, Env, error_code_in, run, short
+from _contract import PARQUET_ROWS, Env, describe_text, run
 from _data_scenario import steps
 
 env = Env.read()
@@ -32,14 +32,7 @@ DIR = f"s3://{env.bucket}/data"
 
 
 def describe(exc: BaseException) -> tuple[int | None, str | None, str]:
-    text = str(exc)
-    status = None
-    for word in ("HTTP ", "status code "):
-        index = text.find(word)
-        if index >= 0 and text[index + len(word):index + len(word) + 3].isdigit():
-            status = int(text[index + len(word):index + len(word) + 3])
-            break
-    return status, error_code_in(text.encode()), short(exc)
+    return describe_text(exc, ("HTTP ", "status code "))
 
 
 def write(name: str) -> None:

@@ -14,7 +14,7 @@ from importlib.metadata import version
 import obstore
 import pyarrow as pa
 import pyarrow.parquet as pq
-from _contract import Env, error_code_in, run, short
+from _contract import Env, describe_text, run
 from _data_scenario import columns, steps
 from obstore.fsspec import FsspecStore
 from obstore.store import S3Store
@@ -28,14 +28,7 @@ fs = FsspecStore("s3", config=config, client_options=client_options)
 
 
 def describe(exc: BaseException) -> tuple[int | None, str | None, str]:
-    text = str(exc)
-    status = None
-    for word in ("status: ", "Status code: ", "status code: "):
-        if word in text:
-            digits = text.split(word, 1)[1][:3]
-            status = int(digits) if digits.isdigit() else None
-            break
-    return status, error_code_in(text.encode()), short(exc)
+    return describe_text(exc, ("status: ", "Status code: ", "status code: "))
 
 
 def write(name: str) -> int:

@@ -23,6 +23,7 @@ from _contract import (
     Failed,
     MiB,
     Step,
+    describe_text,
     error_code_in,
     http,
     is_multipart_etag,
@@ -31,7 +32,6 @@ from _contract import (
     require,
     run,
     same_bytes,
-    short,
 )
 
 env = Env.read()
@@ -43,15 +43,7 @@ op = opendal.Operator("s3", **CONFIG)
 
 def describe(exc: BaseException) -> tuple[int | None, str | None, str]:
     # OpenDAL errors carry the server's answer in their text: "... status: 403, ... <Code>AccessDenied</Code>"
-    text = str(exc)
-    status = None
-    for word in ("status: ", "StatusCode: "):
-        if word in text:
-            digits = text.split(word, 1)[1][:3]
-            status = int(digits) if digits.isdigit() else None
-            break
-    code = error_code_in(text.encode())
-    return status, code, short(exc)
+    return describe_text(exc, ("status: ", "StatusCode: "))
 
 
 def put_small() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 import polars as pl
-from _contract import Env, error_code_in, run, short
+from _contract import Env, describe_text, run
 from _data_scenario import columns, steps
 
 env = Env.read()
@@ -20,14 +20,7 @@ DIR = f"s3://{env.bucket}/data"
 
 
 def describe(exc: BaseException) -> tuple[int | None, str | None, str]:
-    text = str(exc)
-    status = None
-    for word in ("status: ", "Status code: ", "status code: "):
-        if word in text:
-            digits = text.split(word, 1)[1][:3]
-            status = int(digits) if digits.isdigit() else None
-            break
-    return status, error_code_in(text.encode()), short(exc)
+    return describe_text(exc, ("status: ", "Status code: ", "status code: "))
 
 
 def write(name: str) -> None:

@@ -9,7 +9,7 @@ import sys
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from _contract import Env, error_code_in, run, short
+from _contract import Env, describe_text, run
 from _data_scenario import columns, steps
 from pyarrow import fs
 
@@ -24,13 +24,8 @@ DIR = f"{env.bucket}/data"
 
 
 def describe(exc: BaseException) -> tuple[int | None, str | None, str]:
-    # "AWS Error ACCESS_DENIED during PutObject operation: ... " / "... HTTP response code: 403 ..."
-    text = str(exc)
-    status = None
-    if "response code: " in text:
-        digits = text.split("response code: ", 1)[1][:3]
-        status = int(digits) if digits.isdigit() else None
-    return status, error_code_in(text.encode()), short(exc)
+    # "AWS Error ACCESS_DENIED during PutObject operation: ... HTTP response code: 403 ..."
+    return describe_text(exc, ("response code: ",))
 
 
 def write(name: str) -> int:
