@@ -113,13 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             state = "built" if client.built else "missing"
             print(f"{'interop-' + client.name:18} {client.build_dir.name:32} {state:9} {client.hint}")
         return 0
-    wanted_clients = [c for c in CLIENTS.values() if "interop" in args.servers or f"interop-{c.name}" in args.servers]
-    args.servers = [s for s in args.servers if s != "interop" and not s.startswith("interop-")] or (
-        [] if wanted_clients else args.servers)
-    unknown = [s for s in args.servers if s not in INSTALLS]
+    client_names = [s for s in args.servers if s == "interop" or s.startswith("interop-")]
+    servers = [s for s in args.servers if s not in client_names]
+    wanted_clients = [c for c in CLIENTS.values() if "interop" in client_names or f"interop-{c.name}" in client_names]
+    unknown = [s for s in servers if s not in INSTALLS] + [
+        s for s in client_names if s != "interop" and s.removeprefix("interop-") not in CLIENTS]
     if unknown:
-        print(f"s3gauntlet: no pinned install for {', '.join(unknown)} (known: {', '.join(INSTALLS)})",
-              file=sys.stderr)
+        known = [*INSTALLS, "interop", *(f"interop-{name}" for name in CLIENTS)]
+        print(f"s3gauntlet: no pinned install for {', '.join(unknown)} (known: {', '.join(known)})", file=sys.stderr)
         return 2
     if args.for_run is not None:
         from gauntlet.errors import GauntletError
@@ -131,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if run_selects_interop(args.for_run):
             wanted_clients = list(CLIENTS.values())
     else:
-        names = args.servers if (args.servers or wanted_clients) else list(INSTALLS)
+        names = servers if (servers or wanted_clients) else list(INSTALLS)
     results = [install(INSTALLS[name]) for name in names]
     for client in wanted_clients:
         problem = build_client(client)

@@ -116,6 +116,24 @@ def http(env: Env, method: str, url: str, body: bytes | None = None,
                      f"{HTTP_TIMEOUT_S:.0f} s") from None
 
 
+def presigned_get(env: Env, url: str, expected: bytes, method: str = "GET",
+                  headers: dict[str, str] | None = None) -> None:
+    """GET a presigned URL with plain HTTP: S3 requires 200 and exactly the object's bytes."""
+    status, body = http(env, method, url, headers=headers)
+    require(status == 200,
+            f"plain GET of the presigned URL: S3 requires 200; got {status} {error_code_in(body)}", status)
+    same_bytes(body, expected, "plain GET of the presigned URL")
+
+
+def presigned_put(env: Env, url: str, data: bytes, method: str = "PUT",
+                  headers: dict[str, str] | None = None) -> None:
+    """PUT `data` to a presigned URL with plain HTTP: S3 requires 200 (the caller reads it back)."""
+    status, body = http(env, method, url, data, headers=headers)
+    if status != 200:
+        raise Failed(f"plain PUT to the presigned URL: S3 requires 200; got {status} {error_code_in(body)}",
+                     status, error_code_in(body))
+
+
 def error_code_in(body: bytes) -> str | None:
     match = re.search(rb"<Code>([^<]+)</Code>", body)
     return match.group(1).decode() if match else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,41 @@ def run_cli(args: list[str], env: dict[str, str] | None = None,
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run([sys.executable, "-m", "gauntlet.cli", *args], cwd=ROOT, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+# --------------------------------------------------------------------------- headless Chromium
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    for candidate in (found, "/usr/bin/chromium"):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return ""
+
+
+def require_or_skip(reason: str) -> None:
+    if os.environ.get("GAUNTLET_REQUIRE_ALL_SERVERS"):
+        pytest.fail(f"{reason} (required in CI: GAUNTLET_REQUIRE_ALL_SERVERS is set)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser); skipped locally, a failure in CI."""
+    executable = chromium_path()
+    if not executable:
+        require_or_skip("chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require_or_skip("the Python package playwright is not installed (pip install playwright)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

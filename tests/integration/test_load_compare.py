@@ -14,14 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests.integration.test_load_run import require_load, run_load
-from tests.integration.test_report_browser import CHROMIUM_ARGS, _chromium, _require
 
 pytestmark = pytest.mark.integration
 
 TARGETS = ("rclone", "seaweedfs", "moto")
 
 
-def test_three_servers_one_workload_compared_with_charts(tmp_path: Path) -> None:
+def test_three_servers_one_workload_compared_with_charts(tmp_path: Path, browser) -> None:
     require_load()
     base = tmp_path / "cmp"
     done = run_load(["--target", ",".join(TARGETS), "--profile", "smoke", "--run-time", "6s", "--run-dir",
@@ -42,23 +41,14 @@ def test_three_servers_one_workload_compared_with_charts(tmp_path: Path) -> None
     for chart in ("throughput_rps", "latency", "throughput_over_time"):
         assert f'id="chart-{chart}"' in html, chart
 
-    executable = _chromium()
-    if not executable:
-        _require("chromium is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _require("the Python package playwright is not installed (pip install playwright)")
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto((base / "report.html").as_uri())
-        chart = page.locator("figure#chart-throughput_rps svg")
-        assert chart.is_visible()
-        legend = page.locator("figure#chart-throughput_rps").inner_text() + chart.inner_html()
-        for target in TARGETS:
-            assert target in legend, f"{target} missing from the ops/s chart"
-        page.locator("figure#chart-throughput_rps").scroll_into_view_if_needed()
-        page.screenshot(path=str(base / "comparison.png"))
-        browser.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto((base / "report.html").as_uri())
+    chart = page.locator("figure#chart-throughput_rps svg")
+    assert chart.is_visible()
+    legend = page.locator("figure#chart-throughput_rps").inner_text() + chart.inner_html()
+    for target in TARGETS:
+        assert target in legend, f"{target} missing from the ops/s chart"
+    page.locator("figure#chart-throughput_rps").scroll_into_view_if_needed()
+    page.screenshot(path=str(base / "comparison.png"))
+    page.close()
     assert (base / "comparison.png").stat().st_size > 20_000

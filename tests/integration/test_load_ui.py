@@ -23,14 +23,12 @@ from pathlib import Path
 import pytest
 
 from gauntlet.launch.base import free_port
-from tests.integration.conftest import ROOT
+from tests.integration.conftest import CHROMIUM_ARGS, ROOT
 from tests.integration.test_load_run import MULTI_TARGET, read_jsonl, require_load, require_module, start_load
 
 pytestmark = pytest.mark.integration
 
 CHROMIUM = Path(os.environ.get("GAUNTLET_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 S3_ROW = re.compile(r"^(GET|GET-RANGE|PUT|HEAD|DELETE|LIST|MPU\S*|VPUT|VGET) ")
 
 

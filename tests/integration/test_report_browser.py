@@ -7,8 +7,6 @@ missing, except in CI (GAUNTLET_REQUIRE_ALL_SERVERS=1), where that is a failure.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,41 +17,6 @@ from reports.load import load_runs
 pytestmark = pytest.mark.integration
 
 FLEET = Path(__file__).resolve().parents[1] / "data" / "fleet"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    for candidate in (found, "/usr/bin/chromium"):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return ""
-
-
-def _require(reason: str) -> None:
-    if os.environ.get("GAUNTLET_REQUIRE_ALL_SERVERS"):
-        pytest.fail(f"{reason} (required in CI: GAUNTLET_REQUIRE_ALL_SERVERS is set)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = _chromium()
-    if not executable:
-        _require("chromium is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _require("the Python package playwright is not installed (pip install playwright)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     out = tmp_path_factory.mktemp("report")
