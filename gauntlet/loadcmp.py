@@ -16,9 +16,10 @@ operation and size class). From them, per operation (size classes summed):
 `compare` puts two runs side by side per operation: the change of steady throughput and a noise
 band. The band is three standard errors of the difference of the two runs' mean segment throughput
 (sqrt(sd_a^2/n_a + sd_b^2/n_b), over the baseline's mean: a 3-sigma band that widens with the
-segment spread and narrows with more segments), and never less than 10 %: segments are not
-independent, and two back-to-back 10 s runs of one server on this 2-core shared machine drifted
-apart by 5-9 % (measured), so a change smaller than that is never called a regression. A fall
+segment spread and narrows with more segments), and never less than 20 %: segments are not
+independent, and two back-to-back 10 s runs of one server on a 2-core machine drifted apart by
+5-9 % when it was quiet and by up to 15 % while the self-test ran three workers beside them
+(measured), so a change smaller than that is never called a regression. A fall
 beyond the band is a regression, a rise beyond it an improvement, anything inside it "within
 noise": a server slowed by 50 ms per answer (-95 %) is always a regression.
 """
@@ -45,7 +46,7 @@ class NotALoadRun(GauntletError):
 HISTORY_CSV = "locust_stats_history.csv"
 SUMMARY = "load_summary.jsonl"
 #: The smallest noise band: below it a change is never called a regression.
-MIN_BAND = 0.10
+MIN_BAND = 0.20
 #: How many standard errors of the difference the band spans.
 SIGMAS = 3.0
 TARGET_SEGMENTS = 10

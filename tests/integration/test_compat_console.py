@@ -13,7 +13,6 @@ import pytest
 
 from gauntlet.results import read_rows
 from tests.integration.conftest import require_server, run_pytest
-from tests.integration.test_report_browser import browser  # noqa: F401 - the headless Chromium fixture
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +47,7 @@ def test_console_is_one_line_per_finding_plus_a_short_frame(compat_run: tuple[Pa
 
 
 def test_run_writes_its_report_with_findings_on_the_first_screen(compat_run: tuple[Path, str],
-                                                                 browser) -> None:  # noqa: F811
+                                                                 browser) -> None:
     run_dir, _ = compat_run
     report = run_dir / "report.html"
     assert report.is_file() and (run_dir / "summary.md").is_file()
