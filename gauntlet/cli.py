@@ -136,11 +136,21 @@ def _cmd_cleanup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction from 0 to below 1 (0.10 is 10 %)")
+    return value
+
+
 def _cmd_load_cmp(args: argparse.Namespace) -> int:
     from gauntlet.loadcmp import analyse, as_json, compare, render
 
     first, second = analyse(args.run_a), analyse(args.run_b)
-    changes = compare(first, second)
+    changes = compare(first, second, args.min_band)
     print(as_json(first, second, changes) if args.json else render(first, second, changes))
     return 1 if any(c.verdict == "regression" for c in changes) else 0
 
@@ -170,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("run_a", metavar="RUN_A", help="the earlier (baseline) run directory")
     cmp.add_argument("run_b", metavar="RUN_B", help="the later run directory")
     cmp.add_argument("--json", action="store_true", help="print the analysis as JSON")
+    cmp.add_argument("--min-band", type=_fraction, default=0.10, metavar="FRACTION",
+                     help="the smallest change called a regression or improvement (default 0.10 = 10 %%)")
     cmp.set_defaults(func=_cmd_load_cmp)
     return parser
 

@@ -1,7 +1,12 @@
 """`gauntlet load cmp`: a slowed server is a regression, a second run of the same server is not.
 
-Three short smoke-profile runs: rclone twice and rclone behind the fault proxy with 50 ms added to
-every answer (`rclone-slowed`). The comparison reads only Locust's own files in the run directories.
+Three short smoke-profile runs made side by side (so each sees the same machine load, as a user
+comparing two runs should arrange): rclone twice and rclone behind the fault proxy with 50 ms added
+to every answer (`rclone-slowed`). Made one after the other while the self-test's other workers
+ran, two runs of one server drifted apart by up to 22 %, and side by side on a machine with four
+other jobs by up to 26 %, which says nothing about the server: the self-test shares its machine, so
+it compares with `--min-band 0.35`, as the README advises there (the slowed server is at -95 %).
+The comparison reads only Locust's own files in the run directories.
 """
 
 from __future__ import annotations
@@ -14,23 +19,26 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import ROOT
-from tests.integration.test_load_run import loadrun_env, require_load, run_load
+from tests.integration.test_load_run import loadrun_env, require_load, start_load
 
 pytestmark = pytest.mark.integration
 
 
 def _cmp(a: Path, b: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "gauntlet.cli", "load", "cmp", str(a), str(b), "--json"], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "gauntlet.cli", "load", "cmp", str(a), str(b), "--json",
+                           "--min-band", "0.35"], cwd=ROOT,
                           env=loadrun_env(), capture_output=True, text=True, timeout=60)
 
 
 def test_cmp_reports_the_slowed_server_and_not_a_rerun(tmp_path: Path) -> None:
     require_load()
-    runs = {}
-    for name, target in (("a", "rclone"), ("b", "rclone"), ("slow", "rclone-slowed")):
-        runs[name] = tmp_path / name
-        done = run_load(["--target", target, "--profile", "smoke", "--run-time", "10s", "--run-dir", str(runs[name])])
-        assert done.returncode == 0, done.stdout + done.stderr
+    runs = {name: tmp_path / name for name in ("a", "b", "slow")}
+    started = {name: start_load(["--target", target, "--profile", "smoke", "--run-time", "10s",
+                                 "--run-dir", str(runs[name])])
+               for name, target in (("a", "rclone"), ("b", "rclone"), ("slow", "rclone-slowed"))}
+    for process in started.values():
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, out + err
 
     slowed = _cmp(runs["a"], runs["slow"])
     assert slowed.returncode == 1, slowed.stdout + slowed.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.loadcmp import MIN_BAND, NotALoadRun, analyse, compare, render
+from gauntlet.loadcmp import MIN_BAND, NotALoadRun, analyse, compare, render, uniform_shift
 
 HEADER = ["Timestamp", "User Count", "Type", "Name", "Requests/s", "Total Request Count"]
 
@@ -62,6 +62,17 @@ def test_a_noisy_run_widens_the_band(tmp_path: Path) -> None:
     noisy = analyse(write_run(tmp_path / "b", {"GET": [100, 100, 60, 140, 70, 130, 60, 140, 70, 130, 90, 90]}))
     change = compare(steady, noisy)[0]
     assert change.band > 0.25 and change.verdict == "within noise"
+
+
+def test_min_band_is_the_floor_and_a_uniform_shift_is_named(tmp_path: Path) -> None:
+    base = [100, 104, 97, 101, 99, 103, 96, 100, 102, 98, 100, 100]
+    a = analyse(write_run(tmp_path / "a", {op: base for op in ("GET", "PUT", "LIST")}))
+    b = analyse(write_run(tmp_path / "b", {op: [x * 85 // 100 for x in base] for op in ("GET", "PUT", "LIST")}))
+    assert {c.verdict for c in compare(a, b)} == {"regression"}
+    assert {c.verdict for c in compare(a, b, min_band=0.35)} == {"within noise"}
+    assert uniform_shift(compare(a, b)) and "same machine, load and network" in render(a, b, compare(a, b))
+    mixed = analyse(write_run(tmp_path / "m", {"GET": [x * 85 // 100 for x in base], "PUT": base, "LIST": base}))
+    assert not uniform_shift(compare(a, mixed))
 
 
 def test_a_directory_without_locust_history_is_not_a_load_run(tmp_path: Path) -> None:
