@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from gauntlet.errors import ExitCode, GauntletError
+from gauntlet.loadwatch import HISTORY_CSV
 
 
 class NotALoadRun(GauntletError):
@@ -47,7 +48,6 @@ class NotALoadRun(GauntletError):
     prefix = "s3gauntlet load cmp"
 
 
-HISTORY_CSV = "locust_stats_history.csv"
 SUMMARY = "load_summary.jsonl"
 #: The default floor of the noise band (`--min-band`): below it a change is never called a regression.
 MIN_BAND = 0.10

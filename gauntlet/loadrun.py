@@ -69,6 +69,7 @@ from gauntlet.loadprofile import (
     object_sizes,
     parse_duration,
 )
+from gauntlet.loadwatch import HISTORY_CSV, LiveConsole, RunWatch, StableThroughput
 from gauntlet.meta import base_meta, iso_now, write_meta
 from gauntlet.naming import is_run_id, new_bucket_name, new_run_id
 from gauntlet.targets import DEFAULT_TARGET, Credentials, Target, TargetsFile, load_targets
@@ -228,8 +229,10 @@ class Prefill:
 class LocustProcess:
     """``locust -f loadtests/locustfile.py ...`` as a child, its output teed to the console and a log."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], log_path: Path | None, echo: bool = True) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], log_path: Path | None, echo: bool = True,
+                 console: LiveConsole | None = None) -> None:
         self.argv = argv
+        self.console = console
         self.env = env
         self.log_path = log_path
         self.echo = echo
@@ -255,7 +258,9 @@ class LocustProcess:
                 if log is not None:
                     log.write(text.encode())
                     log.flush()
-                if self.echo:
+                if self.echo and self.console is not None:
+                    self.console.write(text)
+                elif self.echo:
                     sys.stdout.write(text)
                     sys.stdout.flush()
         finally:
@@ -329,14 +334,42 @@ def _summary_table(rows: list[dict[str, Any]]) -> str:
     def num(value: Any, fmt: str) -> str:
         return "-" if value is None else format(value, fmt)
 
+    def line(r: dict[str, Any], operation: str, size: str) -> str:
+        return (f"{operation:<13} {size:<12} {r['requests']:>9} {r['failures']:>6} "
+                f"{num(r['rps'], '.1f'):>9} {num(r['mb_s'], '.2f'):>9} {num(r['p50_ms'], '.3g'):>8} "
+                f"{num(r['p99_ms'], '.3g'):>8} {num(r['ttfb_p50_ms'], '.3g'):>7} {r['integrity_checked']:>8} "
+                f"{r['integrity_failures']:>4}")
+
+    by_operation: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
-        lines.append(
-            f"{r['operation']:<13} {r['size_class']:<12} {r['requests']:>9} {r['failures']:>6} "
-            f"{num(r['rps'], '.1f'):>9} {num(r['mb_s'], '.2f'):>9} {num(r['p50_ms'], '.3g'):>8} "
-            f"{num(r['p99_ms'], '.3g'):>8} {num(r['ttfb_p50_ms'], '.3g'):>7} {r['integrity_checked']:>8} "
-            f"{r['integrity_failures']:>4}"
-        )
+        by_operation.setdefault(r["operation"], []).append(r)
+    for operation, parts in by_operation.items():
+        if len(parts) == 1:
+            lines.append(line(parts[0], operation, parts[0]["size_class"]))
+            continue
+        lines.append(line(_operation_total(parts), operation, "all sizes"))
+        lines += [line(r, "", "  " + r["size_class"]) for r in parts]
     return "\n".join(lines)
+
+
+def _operation_total(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One operation over its size classes: counts and rates summed, p50 weighted by requests, p99 the largest."""
+    def total(key: str) -> Any:
+        values = [r[key] for r in parts if r.get(key) is not None]
+        return sum(values) if values else None
+
+    def largest(key: str) -> Any:
+        return max((r[key] for r in parts if r.get(key) is not None), default=None)
+
+    def weighted(key: str) -> Any:
+        pairs = [(r[key], r["requests"]) for r in parts if r.get(key) is not None and r["requests"]]
+        weight = sum(n for _, n in pairs)
+        return sum(v * n for v, n in pairs) / weight if weight else None
+
+    return {"requests": total("requests"), "failures": total("failures"), "rps": total("rps"),
+            "mb_s": total("mb_s"), "p50_ms": weighted("p50_ms"), "p99_ms": largest("p99_ms"),
+            "ttfb_p50_ms": weighted("ttfb_p50_ms"), "integrity_checked": total("integrity_checked"),
+            "integrity_failures": total("integrity_failures")}
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -356,11 +389,16 @@ class LoadRun:
         args = self.args
         profile = load_profile(args.profile)
         run_time = None
+        self.auto_stop = False
         if args.run_time is not None:
+            text = args.run_time
+            if text == "auto" or text.startswith("auto:"):
+                self.auto_stop = True
+                text = text[len("auto:"):] if text.startswith("auto:") else ""
             try:
-                run_time = parse_duration(args.run_time)
+                run_time = parse_duration(text) if text else None
             except ValueError as exc:
-                raise ConfigError(f"--run-time: {exc}") from None
+                raise ConfigError(f"--run-time: {exc} (or auto, auto:CAP)") from None
         return profile.override(run_time=run_time, users=args.users, spawn_rate=args.spawn_rate,
                                 request_cap=args.request_cap, payload=args.payload, transport=args.transport)
 
@@ -386,9 +424,7 @@ class LoadRun:
         if args.ui:
             argv += ["--web-host", args.web_host, "--web-port", str(args.web_port)]
         else:
-            argv += ["--headless"]
-            if args.quiet:
-                argv += ["--only-summary"]
+            argv += ["--headless", "--only-summary"]  # the live console (gauntlet/loadwatch.py) replaces the table
         if args.master:
             argv += ["--master", "--expect-workers", str(args.expect_workers),
                      "--master-bind-host", args.master_bind_host, "--master-bind-port", str(args.master_bind_port)]
@@ -485,7 +521,12 @@ class LoadRun:
                     meta: dict[str, Any]) -> int:
         args = self.args
         argv = self._locust_argv(profile, live, run_dir, plan_path)
-        proc = LocustProcess(argv, _locust_env(live.credentials), run_dir / "locust.log", echo=not args.silent)
+        headless = not args.ui
+        console = LiveConsole() if headless and not (args.quiet or args.silent) else None
+        proc = LocustProcess(argv, _locust_env(live.credentials), run_dir / "locust.log", echo=not args.silent,
+                             console=console)
+        watch = RunWatch(run_dir / HISTORY_CSV, console, StableThroughput(profile.users)
+                         if headless and getattr(self, "auto_stop", False) else None)
         died: list[int] = []
 
         def check() -> str | None:
@@ -495,7 +536,7 @@ class LoadRun:
             if pid is not None:
                 died.append(pid)
                 return f"server process {pid} exited"
-            return None
+            return watch.poll()
 
         def on_signal(signum: int, _frame: Any) -> None:
             self.interrupted += 1
@@ -507,14 +548,18 @@ class LoadRun:
                 print(f"s3gauntlet: Locust web UI at http://{args.web_host}:{args.web_port} (start the swarm there; "
                       f"Ctrl-C ends the run, then results are saved and buckets removed)", flush=True)
             proc.start()
-            headless = not args.ui
             deadline = (time.monotonic() + profile.run_time + _OVERRUN_S
                         + (args.expect_workers_timeout if args.master else 0)) if headless else None
             code = proc.wait(check=check, deadline=deadline)
         finally:
             for sig, handler in old.items():
                 signal.signal(sig, handler)
+            if console is not None:
+                console.finish()
         meta["load"]["locust_exit_code"] = code
+        if watch.auto is not None:
+            meta["load"]["auto_stop"] = watch.auto_meta(profile.run_time)
+            print(f"s3gauntlet: --run-time auto: {meta['load']['auto_stop']['why']}", flush=True)
         if died:
             raise TargetDied(f"target '{live.name}': server process {died[0]} exited during the load run "
                              f"(log: {live.log_path})")
@@ -611,7 +656,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--targets-file", help="targets file (default: targets.yaml, or $GAUNTLET_TARGETS)")
     parser.add_argument("--profile", default=DEFAULT_PROFILE,
                         help=f"profile name under loadtests/profiles/ or a .yaml path (default: {DEFAULT_PROFILE})")
-    parser.add_argument("--run-time", help="override the profile's run time (30s, 2m, 1h30m)")
+    parser.add_argument("--run-time", "--duration", dest="run_time",
+                        help="override the profile's run time (30s, 2m, 1h30m); 'auto' stops once throughput is "
+                             "steady for 10 s (the profile's run time stays the cap), 'auto:5m' with another cap")
     parser.add_argument("--users", type=int, help="override the profile's number of users")
     parser.add_argument("--spawn-rate", type=float, help="override the profile's spawn rate (users/s)")
     parser.add_argument("--request-cap", type=int, help="override the profile's request cap")
@@ -638,7 +685,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--master-port", type=int, default=5557, help="worker: the master's port")
     parser.add_argument("--locust-arg", action="append", metavar="ARG",
                         help="extra argument for locust (repeatable), e.g. --locust-arg=--loglevel=DEBUG")
-    parser.add_argument("--quiet", action="store_true", help="headless: print only Locust's final summary")
+    parser.add_argument("--quiet", action="store_true", help="headless: no live status lines, only the summary")
     parser.add_argument("--silent", action="store_true", help="don't echo Locust's output (it still goes to the log)")
     return parser
 

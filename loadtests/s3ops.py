@@ -182,7 +182,7 @@ class Obj:
         self.query = query
         self.md5: str | None = None  # computed on first check
         self.get_name = request_name(get_op, label)
-        self.head_name = request_name("HEAD", label)
+        self.head_name = request_name("HEAD")  # moves no body: no size classes
 
 
 class Payload:
