@@ -291,6 +291,7 @@ class Profile:
     range_size: int = 64 << 10
     list_max_keys: int = 100
     list_prefix: str = "dir"
+    list_deep: bool = False  # LIST starts at a random page of its directory (start-after), not always the first
     part_size: int = 5 << 20
     parts: int = 2
     integrity_sample: float = 0.1
@@ -407,6 +408,12 @@ class _Checker:
                 bound = f"at least {minimum:g}"
             raise self.fail(mapping, key, f"{what}: '{key}' must be {bound}, got {value}")
         return float(value)
+
+    def boolean(self, mapping: Mapping, key: str, what: str) -> bool:
+        value = mapping[key]
+        if not isinstance(value, bool):
+            raise self.fail(mapping, key, f"{what}: '{key}' must be true or false, got {_kind(value)} {value!r}")
+        return value
 
     def choice(self, mapping: Mapping, key: str, what: str, choices: Sequence[str]) -> str:
         value = mapping[key]
@@ -573,11 +580,13 @@ def parse_profile(text: str, path: Path) -> Profile:
     if "range_size" in doc:
         profile.range_size = check.size(doc, "range_size", "top level", minimum=1)
     if "list" in doc:
-        raw_list = check.section(doc, "list", ("max_keys", "prefix"))
+        raw_list = check.section(doc, "list", ("max_keys", "prefix", "deep"))
         if "max_keys" in raw_list:
             profile.list_max_keys = check.integer(raw_list, "max_keys", "list", minimum=1, maximum=1000)
         if "prefix" in raw_list:
             profile.list_prefix = check.choice(raw_list, "prefix", "list", LIST_PREFIXES)
+        if "deep" in raw_list:
+            profile.list_deep = check.boolean(raw_list, "deep", "list")
     if "multipart" in doc:
         raw_mpu = check.section(doc, "multipart", ("part_size", "parts"))
         if "part_size" in raw_mpu:

@@ -185,6 +185,24 @@ class Obj:
         self.head_name = request_name("HEAD")  # moves no body: no size classes
 
 
+def list_queries(profile: Profile) -> list[str]:
+    """The canonical ListObjectsV2 queries a LIST picks from: the first page of each prefill directory,
+    and with ``list.deep`` every later page too (start-after the last key of the page before)."""
+    page = profile.list_max_keys
+    dirs = profile.prefill.dirs
+    if profile.list_prefix != "dir":
+        return [canonical_query([("list-type", "2"), ("max-keys", str(page)), ("prefix", "o/")])]
+    queries = [canonical_query([("list-type", "2"), ("max-keys", str(page)), ("prefix", dir_prefix(d))])
+               for d in range(dirs)]
+    if profile.list_deep:
+        # directory d holds the objects d, d + dirs, d + 2*dirs ... in key order
+        queries += [canonical_query([("list-type", "2"), ("max-keys", str(page)), ("prefix", dir_prefix(d)),
+                                     ("start-after", object_key(index, dirs))])
+                    for d in range(dirs)
+                    for index in range(d + (page - 1) * dirs, profile.prefill.objects - dirs, page * dirs)]
+    return queries
+
+
 class Payload:
     """A PUT body prepared once: bytes, size class, MD5 and (signed payloads) SHA-256."""
 
@@ -322,13 +340,7 @@ class LoadContext:
             self.objects.append(Obj(index, key, path, size, spec.label(size), self.pattern.offset(index)))
         self.n_objects = len(self.objects)
 
-        # LIST: one canonical query per prefix
-        prefixes = ([dir_prefix(d) for d in range(profile.prefill.dirs)] if profile.list_prefix == "dir"
-                    else ["o/"])
-        self.list_queries = [
-            canonical_query([("list-type", "2"), ("max-keys", str(profile.list_max_keys)), ("prefix", p)])
-            for p in prefixes
-        ]
+        self.list_queries = list_queries(profile)
 
         # PUT payloads
         table = profile.put_size.table(seed=profile.seed)

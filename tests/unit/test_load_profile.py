@@ -319,3 +319,22 @@ def test_pattern_windows_agree() -> None:
 def test_object_keys_spread_over_directories() -> None:
     assert object_key(0, 10) == "o/000/0000000"
     assert object_key(13, 10) == "o/003/0000013"
+
+
+def test_list_heavy_prefills_10k_keys_and_lists_every_page_of_every_directory() -> None:
+    from loadtests.s3ops import list_queries
+
+    profile = load_profile("list-heavy")
+    assert profile.prefill.objects >= 10_000 and profile.list_deep
+    queries = list_queries(profile)
+    per_dir = profile.prefill.objects // profile.prefill.dirs // profile.list_max_keys
+    assert len(queries) == profile.prefill.dirs * per_dir == 100
+    # page 2 of directory 3 starts after that directory's 100th key: object 3 + 99 * 10
+    assert "list-type=2&max-keys=100&prefix=o%2F003%2F&start-after=o%2F003%2F0000993" in queries
+    assert not any("start-after=o%2F003%2F0009993" in q for q in queries)  # the last key: an empty page
+
+
+def test_list_deep_must_be_a_boolean() -> None:
+    message = error_of("run_time: 5s\nrequest_cap: 10\nusers: 1\nspawn_rate: 1\nprefill: {objects: 1, size: 1KiB}\n"
+                       "operations: {LIST: 1}\nlist: {deep: 'yes'}\n")
+    assert "'deep' must be true or false" in message and "p.yaml:7" in message, message
