@@ -53,7 +53,12 @@ FEATURES: dict[str, str] = {
     "sigv4_enforced": "rejects requests whose SigV4 signature is wrong",
     "alt_user": "a second user (alt_credentials)",
     "virtual_host": "virtual-host-style addressing (needs virtual_host_domain)",
+    "lifecycle_expiry": "lifecycle rules acted on within a minute (a debug 'day' of seconds; opt-in: absent unless "
+                        "declared true)",
 }
+
+#: Features a target has only when it declares them true (the others are present unless declared false).
+OPT_IN_FEATURES = frozenset({"lifecycle_expiry"})
 
 ADDRESSING = ("path", "virtual")
 CHECKSUM_MODES = ("when_supported", "when_required")
@@ -181,7 +186,7 @@ class Target:
             return False
         if feature == "sse_kms" and not self.kms_key_id:
             return False
-        return self.features.get(feature, True)
+        return self.features.get(feature, feature not in OPT_IN_FEATURES)
 
     def why_absent(self, feature: str) -> str:
         if feature == "alt_user" and self.alt_credentials is None:
@@ -190,6 +195,8 @@ class Target:
             return f"target '{self.name}' declares no virtual_host_domain"
         if feature == "sse_kms" and not self.kms_key_id:
             return f"target '{self.name}' declares no kms_key_id"
+        if feature in OPT_IN_FEATURES and feature not in self.features:
+            return f"target '{self.name}' does not declare feature '{feature}: true' ({FEATURES[feature]})"
         return f"target '{self.name}' declares feature '{feature}' ({FEATURES.get(feature, feature)}) absent"
 
 

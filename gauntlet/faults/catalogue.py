@@ -637,3 +637,36 @@ def ignore_complete_if_match(req: Request) -> None:
     """Ignores If-Match on CompleteMultipartUpload: completes over an object whose ETag no longer matches."""
     if req.op == "CompleteMultipartUpload":
         req.drop_header("if-match")
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+@response_fault("lifecycle-first-rule-only", areas=("lifecycle",),
+                buffer=lambda req, resp: _ok_xml(req, resp, ("GetBucketLifecycleConfiguration",)))
+def lifecycle_first_rule_only(req: Request, resp: Response) -> None:
+    """Loses lifecycle rules: GetBucketLifecycleConfiguration answers only the first <Rule> of the configuration."""
+    if resp.body:
+        rules = list(re.finditer(rb"\s*<Rule>.*?</Rule>", resp.body, re.S))
+        if len(rules) > 1:
+            resp.replace_body(resp.body[: rules[1].start()] + resp.body[rules[-1].end() :])
+
+
+def _lifecycle_put(req: Request) -> bool:
+    return req.op == "PutBucketLifecycleConfiguration" and (req.content_length or 0) <= BUFFER_LIMIT
+
+
+@request_fault("lifecycle-drop-filter", areas=("lifecycle",), buffer=_lifecycle_put)
+def lifecycle_drop_filter(req: Request) -> None:
+    """Widens every lifecycle rule to the whole bucket: PutBucketLifecycleConfiguration stores <Filter><Prefix/>."""
+    from gauntlet.checksum_helpers import checksum_b64
+
+    body = req.body or b""
+    widened = re.sub(rb"<Filter>.*?</Filter>", b"<Filter><Prefix></Prefix></Filter>", body, flags=re.S)
+    if widened == body:
+        return
+    req.replace_body(widened)
+    for name, _ in req.headers.items():
+        match = _CHECKSUM_HEADER.match(name.lower())
+        if match:
+            req.set_header(name, checksum_b64(match.group(1), widened))

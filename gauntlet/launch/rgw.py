@@ -54,6 +54,8 @@ OSD_ID = "0"
 RGW_NAME = "client.rgw"
 _MiB = 1024**2
 _GiB = 1024**3
+#: Seconds in a lifecycle "day" (rgw_lc_debug_interval) on the launched RGW.
+LC_DAY_S = 3
 
 
 def conf_text(sections: dict[str, dict[str, object]]) -> str:
@@ -146,6 +148,12 @@ def cluster_conf(data_dir: Path, log_dir: Path, fsid: str, mon_port: int, fronte
             "ms_mon_client_mode": "crc secure",
             "rgw_enable_usage_log": False,
             "rgw_crypt_require_ssl": False,
+            # Lifecycle in seconds, not days: each rgw_lc_debug_interval seconds count as one "day"
+            # (an object under an Expiration Days=1 rule expires LC_DAY_S seconds after its PUT) and
+            # the lifecycle thread runs every LC_DAY_S seconds at any hour (the work-time window is
+            # ignored in debug mode; it is widened anyway).
+            "rgw_lc_debug_interval": LC_DAY_S,
+            "rgw_lifecycle_work_time": "00:00-23:59",
         },
     }
     return conf_text(sections)

@@ -217,3 +217,11 @@ def test_endpoint_variable_may_hold_the_whole_url(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_targets(path, environ={"MY_S3_URL": "s3.example.net"}).resolve_endpoint(target)
     assert "must be http(s)://host[:port]" in str(info.value)
+
+
+def test_opt_in_feature_is_absent_unless_declared() -> None:
+    targets = load_targets(environ={})
+    assert targets.get("rgw").has_feature("lifecycle_expiry")
+    minio = targets.get("minio")
+    assert not minio.has_feature("lifecycle_expiry") and minio.has_feature("versioning")
+    assert "does not declare feature 'lifecycle_expiry: true'" in minio.why_absent("lifecycle_expiry")
