@@ -637,3 +637,14 @@ def ignore_complete_if_match(req: Request) -> None:
     """Ignores If-Match on CompleteMultipartUpload: completes over an object whose ETag no longer matches."""
     if req.op == "CompleteMultipartUpload":
         req.drop_header("if-match")
+
+
+# --------------------------------------------------------------------------- browser POST uploads (post)
+
+
+@response_fault("post-refusal-as-204", areas=("presign",),
+                buffer=lambda req, resp: req.op == "PostObject" and resp.status == 403)
+def post_refusal_as_204(req: Request, resp: Response) -> None:
+    """Answers 204 No Content to a browser POST upload it refused with 403: the browser is told the file was stored."""
+    if req.op == "PostObject" and resp.status == 403:
+        resp.answer(204, b"")
