@@ -56,6 +56,7 @@ __all__ = [
     "chunk_signature",
     "chunked_body",
     "credential_scope",
+    "post_policy_signature",
     "presign",
     "presign_url",
     "s3_url",
@@ -231,6 +232,16 @@ def signing_key(secret_key: str, date: str, region: str, service: str = "s3") ->
     for part in (region, service, "aws4_request"):
         key = hmac.digest(key, part.encode(), "sha256")
     return key
+
+
+def post_policy_signature(secret_key: str, policy_b64: str, date: str, region: str, service: str = "s3") -> str:
+    """The ``x-amz-signature`` of a browser POST form: HMAC-SHA256 of the base64 policy text, hex.
+
+    The key is the SigV4 signing key of the credential scope (``date`` is ``YYYYMMDD``);
+    "Authenticating Requests in Browser-Based Uploads Using POST (AWS Signature Version 4)".
+    The one place the harness signs a POST policy (the suites' forms and the fault proxy).
+    """
+    return _hmac_hex(signing_key(secret_key, date[:8], region, service), policy_b64)
 
 
 def credential_scope(date: str, region: str, service: str = "s3") -> str:

@@ -1,4 +1,4 @@
-"""Helpers shared by the authentication suites (suites/test_sigv4.py, suites/test_presign.py).
+"""Helpers shared by the authentication suites (suites/test_sigv4.py, test_presign.py, test_post_object.py).
 
 - reading an S3 XML error body (its <Message>) from a raw `requests` response;
 - checking that a rejected write stored nothing;
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import html
 import json
 from datetime import datetime, timedelta, timezone
@@ -89,13 +88,18 @@ def post_form(
     expiration: datetime | None = None,
     now: datetime | None = None,
     key_condition: bool = True,
+    bucket_condition: str | None = None,
+    exact_fields: bool = True,
+    policy_b64: str | None = None,
 ) -> dict[str, str]:
     """The form fields of a SigV4 POST upload whose policy we build and sign ourselves.
 
-    The policy names the bucket, the key (unless `key_condition` is False), every
-    `fields` entry (as an exact match), the x-amz-algorithm/credential/date fields and
-    `conditions`; it expires at `expiration` (default: in an hour). Returns the form
-    fields to post before the file: key, policy, x-amz-* and `fields`.
+    The policy names the bucket (`bucket_condition`, default `bucket`), the key (unless
+    `key_condition` is False), every `fields` entry as an exact match (unless `exact_fields`
+    is False: then only `conditions` cover them), the x-amz-algorithm/credential/date fields
+    and `conditions`; it expires at `expiration` (default: in an hour). `policy_b64` signs and
+    sends that exact policy text instead (not base64, not JSON ...). Returns the form fields
+    to post before the file: key, policy, x-amz-* and `fields`.
     """
     now = now or datetime.now(timezone.utc)
     expiration = expiration or now + timedelta(hours=1)
@@ -106,22 +110,21 @@ def post_form(
     auth = {"x-amz-algorithm": sigv4.ALGORITHM, "x-amz-credential": credential, "x-amz-date": stamp}
     if credentials.session_token:
         auth["x-amz-security-token"] = credentials.session_token
-    policy_conditions: list[Any] = [{"bucket": bucket}]
+    policy_conditions: list[Any] = [{"bucket": bucket_condition or bucket}]
     if key_condition:
         policy_conditions.append({"key": key})
-    policy_conditions += [{name: value} for name, value in (fields or {}).items()]
+    if exact_fields:
+        policy_conditions += [{name: value} for name, value in (fields or {}).items()]
     policy_conditions += [{name: value} for name, value in auth.items()]
     policy_conditions += conditions or []
     policy = {
         "expiration": expiration.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "conditions": policy_conditions,
     }
-    encoded = base64.b64encode(json.dumps(policy).encode()).decode()
-    signing_key = sigv4.signing_key(credentials.secret_key, stamp[:8], region, "s3")
-    signature = hmac.new(signing_key, encoded.encode(), hashlib.sha256).hexdigest()
+    encoded = policy_b64 if policy_b64 is not None else base64.b64encode(json.dumps(policy).encode()).decode()
     form.update(auth)
     form["policy"] = encoded
-    form["x-amz-signature"] = signature
+    form["x-amz-signature"] = sigv4.post_policy_signature(credentials.secret_key, encoded, stamp, region)
     return form
 
 
@@ -130,3 +133,22 @@ def post_upload(session: requests.Session, url: str, form: dict[str, str], conte
     """multipart/form-data POST of `form` then the file (S3 requires the file field last)."""
     return session.post(url, data=form, files={"file": (filename, content, "application/octet-stream")},
                         timeout=timeout, allow_redirects=False)
+
+
+#: One multipart/form-data part: (field name, value, file name or None for a plain field).
+FormPart = tuple[str, "str | bytes", "str | None"]
+
+
+def post_parts(session: requests.Session, url: str, parts: list[FormPart], timeout: float = 30) -> requests.Response:
+    """multipart/form-data POST of `parts` in exactly this order (a file anywhere, or none at all)."""
+    boundary = "s3gauntlet" + hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+    body = bytearray()
+    for name, value, filename in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename is not None else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n".encode()
+        if filename is not None:
+            body += b"Content-Type: application/octet-stream\r\n"
+        body += b"\r\n" + (value if isinstance(value, bytes) else value.encode()) + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    return session.post(url, data=bytes(body), headers=headers, timeout=timeout, allow_redirects=False)

@@ -1,32 +1,27 @@
-"""Presigned URLs (query-string SigV4) and browser POST uploads with a POST policy.
+"""Presigned URLs (query-string SigV4); browser POST uploads are in suites/test_post_object.py.
 
 Presigned URLs come from boto3 (`generate_presigned_url`) and from the harness presigner
 (gauntlet.sigv4.presign), and are used with plain `requests`, as a browser or curl would.
 Negative cases tamper with a valid URL or sign one already expired (no sleeping).
 
 References: Amazon S3 API Reference, "Authenticating Requests: Using Query Parameters (AWS
-Signature Version 4)", "Authenticating Requests in Browser-Based Uploads Using POST (AWS
-Signature Version 4)", "Creating a POST Policy", PostObject, and "Error responses".
+Signature Version 4)" and "Error responses".
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from gauntlet import sigv4
-from gauntlet.checks import expect_equal, expect_http_error, expect_status, expect_true
+from gauntlet.checks import expect_equal, expect_http_error, expect_status
 from gauntlet.data import KiB, payload
 from gauntlet.sigv4_helpers import (
     expect_message_contains,
     expect_not_stored,
     list_keys,
-    post_form,
-    post_upload,
-    xml_field,
 )
 from gauntlet.targets import Credentials
 
@@ -259,164 +254,3 @@ def test_presigned_url_for_other_region_is_400(s3, raw, target, bucket):
                             secret_key=creds.secret_key, session_token=creds.session_token, region=other)
     resp = raw.send_url("GET", url)
     expect_http_error(resp, 400, "AuthorizationQueryParametersError", f"presigned GET signed for region {other}")
-
-
-# --------------------------------------------------------------------------- browser POST uploads
-
-
-def _boto3_post(s3v4, bucket: str, key: str, fields: dict[str, str] | None = None,
-                conditions: list | None = None) -> tuple[str, dict[str, str]]:
-    post = s3v4.generate_presigned_post(Bucket=bucket, Key=key, Fields=fields or {}, Conditions=conditions or [],
-                                      ExpiresIn=600)
-    return post["url"], dict(post["fields"])
-
-
-@pytest.mark.requires("post_policy")
-@pytest.mark.severity("client")
-def test_post_upload_with_status_201_returns_xml(s3, s3v4, raw, bucket):
-    """A POST upload with success_action_status=201 answers 201 with Location, Bucket, Key and ETag.
-
-    AWS S3 API Reference, PostObject (success_action_status: 201 returns an XML document with
-    Location, Bucket, Key and ETag); "Creating a POST Policy".
-    """
-    content = payload(20 * KiB, seed=23)
-    url, fields = _boto3_post(s3v4, bucket, "post/201.bin", {"success_action_status": "201"},
-                              [{"success_action_status": "201"}])
-    resp = post_upload(raw.session, url, fields, content)
-    expect_status(resp, 201, "POST upload with success_action_status=201")
-    for name in ("Location", "Bucket", "Key", "ETag"):
-        expect_true(xml_field(resp, name) is not None, "POST upload with success_action_status=201",
-                    f"S3 answers an XML document with <{name}>; server's body was {resp.text[:200]!r}")
-    expect_equal(xml_field(resp, "Bucket"), bucket, "PostResponse <Bucket>")
-    expect_equal(xml_field(resp, "Key"), "post/201.bin", "PostResponse <Key>")
-    etag = (xml_field(resp, "ETag") or "").strip('"')
-    expect_equal(etag, hashlib.md5(content, usedforsecurity=False).hexdigest(), "PostResponse <ETag>")
-    expect_equal(_get_bytes(s3, bucket, "post/201.bin"), content, "object stored by the POST upload")
-
-
-@pytest.mark.requires("post_policy")
-@pytest.mark.severity("client")
-def test_post_upload_with_status_204_returns_empty(s3, s3v4, raw, bucket):
-    """A POST upload with success_action_status=204 answers 204 with no body and stores the file.
-
-    AWS S3 API Reference, PostObject (success_action_status 200 or 204: empty document).
-    """
-    content = payload(20 * KiB, seed=24)
-    url, fields = _boto3_post(s3v4, bucket, "post/204.bin", {"success_action_status": "204"},
-                              [{"success_action_status": "204"}])
-    resp = post_upload(raw.session, url, fields, content)
-    expect_status(resp, 204, "POST upload with success_action_status=204")
-    expect_equal(resp.content, b"", "body of a 204 answer to a POST upload")
-    expect_equal(_get_bytes(s3, bucket, "post/204.bin"), content, "object stored by the POST upload")
-
-
-_CONDITIONS = {
-    "starts-with": (["starts-with", "$Content-Type", "image/"], "Content-Type", "image/png", "text/plain"),
-    "eq": (["eq", "$x-amz-meta-tag", "blue"], "x-amz-meta-tag", "blue", "red"),
-}
-
-
-@pytest.mark.requires("post_policy")
-@pytest.mark.parametrize("kind", list(_CONDITIONS))
-@pytest.mark.parametrize("outcome", ["satisfied", "violated"])
-def test_post_policy_condition(s3, s3v4, raw, bucket, kind, outcome):
-    """A POST policy condition (starts-with, eq) admits a matching form and rejects another with 403.
-
-    "Creating a POST Policy" (condition matching: exact match, starts-with); a form that does not
-    satisfy its policy is 403 AccessDenied, AWS's message "Invalid according to Policy: Policy
-    Condition failed: ..." (the check asks only that the message is about the policy).
-    """
-    condition, field, good, bad = _CONDITIONS[kind]
-    url, fields = _boto3_post(s3v4, bucket, "cond.txt", {field: good}, [condition])
-    fields[field] = good if outcome == "satisfied" else bad
-    resp = post_upload(raw.session, url, fields, b"conditional")
-    rule = f"POST upload whose {field}={fields[field]!r} against {condition}"
-    if outcome == "satisfied":
-        expect_status(resp, 204, rule)
-        expect_equal(_get_bytes(s3, bucket, "cond.txt"), b"conditional", "object stored by the POST upload")
-        return
-    expect_not_stored(s3, bucket, "cond.txt", rule, resp)
-    expect_http_error(resp, 403, "AccessDenied", rule)
-    expect_message_contains(resp, "Policy", rule)
-
-
-@pytest.mark.requires("post_policy")
-@pytest.mark.parametrize(("size", "code"), [(5, "EntityTooSmall"), (200, "EntityTooLarge")],
-                         ids=["too-small", "too-large"])
-def test_post_policy_content_length_range(s3, s3v4, raw, bucket, size, code):
-    """A file outside the policy's content-length-range is 400 EntityTooSmall / EntityTooLarge.
-
-    "Creating a POST Policy" (content-length-range); "Error responses" (EntityTooSmall,
-    EntityTooLarge: 400 Bad Request).
-    """
-    url, fields = _boto3_post(s3v4, bucket, "sized.bin", conditions=[["content-length-range", 10, 100]])
-    resp = post_upload(raw.session, url, fields, b"s" * size)
-    rule = f"POST upload of {size} bytes against content-length-range 10..100"
-    expect_not_stored(s3, bucket, "sized.bin", rule, resp)
-    expect_http_error(resp, 400, code, rule)
-
-
-@pytest.mark.requires("post_policy")
-def test_post_policy_expired_is_403(raw, target, s3, bucket):
-    """A POST whose policy expiration is in the past is 403 AccessDenied "Policy expired".
-
-    "Creating a POST Policy" (expiration: the policy is rejected after it); AWS answers 403
-    AccessDenied "Invalid according to Policy: Policy expired." The policy is otherwise valid and
-    correctly signed (built and signed by the harness).
-    """
-    now = datetime.now(timezone.utc)
-    form = post_form(target.credentials, target.region, bucket, "expired.txt", now=now,
-                     expiration=now - timedelta(hours=1))
-    resp = post_upload(raw.session, raw.url(bucket), form, b"expired")
-    rule = "POST upload with a policy that expired an hour ago"
-    expect_not_stored(s3, bucket, "expired.txt", rule, resp)
-    expect_http_error(resp, 403, "AccessDenied", rule)
-    expect_message_contains(resp, "expired", rule)
-
-
-@pytest.mark.requires("post_policy")
-def test_post_form_field_not_in_policy_is_403(s3, s3v4, raw, bucket):
-    """A form field the policy does not mention is 403 AccessDenied "Extra input fields".
-
-    "Creating a POST Policy": every form field (except x-amz-signature, file, policy and fields
-    prefixed x-ignore-) must be matched by a condition; AWS answers 403 AccessDenied "Invalid
-    according to Policy: Extra input fields: x-amz-meta-extra" (the check asks that the message
-    names the field).
-    """
-    url, fields = _boto3_post(s3v4, bucket, "extra.txt")
-    fields["x-amz-meta-extra"] = "not-in-policy"
-    resp = post_upload(raw.session, url, fields, b"extra")
-    rule = "POST upload with a form field (x-amz-meta-extra) that the policy does not cover"
-    expect_not_stored(s3, bucket, "extra.txt", rule, resp)
-    expect_http_error(resp, 403, "AccessDenied", rule)
-    expect_message_contains(resp, "x-amz-meta-extra", rule)
-
-
-@pytest.mark.requires("post_policy")
-def test_post_policy_bad_signature_is_403(s3, s3v4, raw, bucket):
-    """A POST form whose x-amz-signature does not match the policy is 403 SignatureDoesNotMatch.
-
-    "Authenticating Requests in Browser-Based Uploads Using POST (AWS Signature Version 4)": the
-    signature is HMAC-SHA256 of the base64 policy with the SigV4 signing key.
-    """
-    url, fields = _boto3_post(s3v4, bucket, "badsig.txt")
-    sig = fields["x-amz-signature"]
-    fields["x-amz-signature"] = sig[:-1] + ("0" if sig[-1] != "0" else "1")
-    resp = post_upload(raw.session, url, fields, b"bad signature")
-    rule = "POST upload with a tampered x-amz-signature"
-    expect_not_stored(s3, bucket, "badsig.txt", rule, resp)
-    expect_http_error(resp, 403, "SignatureDoesNotMatch", rule)
-
-
-@pytest.mark.requires("post_policy")
-@pytest.mark.severity("client")
-def test_post_policy_built_by_harness_is_accepted(raw, target, s3, bucket):
-    """A POST policy built and signed by the harness (as the expired-policy case does) is accepted.
-
-    "Authenticating Requests in Browser-Based Uploads Using POST (AWS Signature Version 4)": the
-    control for `test_post_policy_expired_is_403`, which differs only in the expiration.
-    """
-    form = post_form(target.credentials, target.region, bucket, "harness.txt")
-    resp = post_upload(raw.session, raw.url(bucket), form, b"harness policy")
-    expect_status(resp, 204, "POST upload with a harness-built policy")
-    expect_equal(_get_bytes(s3, bucket, "harness.txt"), b"harness policy", "object stored by the POST upload")

@@ -670,3 +670,14 @@ def lifecycle_drop_filter(req: Request) -> None:
         match = _CHECKSUM_HEADER.match(name.lower())
         if match:
             req.set_header(name, checksum_b64(match.group(1), widened))
+
+
+# --------------------------------------------------------------------------- browser POST uploads (post)
+
+
+@response_fault("post-refusal-as-204", areas=("presign",),
+                buffer=lambda req, resp: req.op == "PostObject" and resp.status == 403)
+def post_refusal_as_204(req: Request, resp: Response) -> None:
+    """Answers 204 No Content to a browser POST upload it refused with 403: the browser is told the file was stored."""
+    if req.op == "PostObject" and resp.status == 403:
+        resp.answer(204, b"")

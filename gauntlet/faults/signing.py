@@ -19,7 +19,6 @@ Signing uses :mod:`gauntlet.sigv4` (``sign_request``, ``presign``, ``signing_key
 from __future__ import annotations
 
 import calendar
-import hashlib
 import hmac
 import re
 import time
@@ -224,8 +223,7 @@ class Signing:
         creds = self.keys.get(access_key)
         if creds is None:
             return None
-        key = sigv4.signing_key(creds.secret_key, date, region, service)
-        return hmac.new(key, policy_b64.encode(), hashlib.sha256).hexdigest()
+        return sigv4.post_policy_signature(creds.secret_key, policy_b64, date, region, service)
 
 
 def now_amz_date() -> str:
