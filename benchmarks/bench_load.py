@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from gauntlet.fleet import Fleet
     from gauntlet.loadprofile import load_profile
-    from gauntlet.loadrun import Prefill, _locust_env
+    from gauntlet.loadrun import BucketFiller, _locust_env
     from gauntlet.naming import new_run_id
     from gauntlet.targets import load_targets
 
@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         if server_cpu is not None:
             for pid in live.pids:
                 _pin_all_threads(pid, {server_cpu})
-        prefill = Prefill(live, profile, run_id, f"{run_id}:bench")
+        prefill = BucketFiller(live, profile, run_id, f"{run_id}:bench")
         prefilled = prefill.run()
         plan = {"version": 1, "run_id": run_id, "target": live.name, "endpoint": live.endpoint,
                 "region": live.region, "addressing": live.addressing, "verify": live.verify,

@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gauntlet.launch.installs import TOOLS_DIR
-
-INTEROP_DIR = Path(__file__).resolve().parents[1] / "interop"
+from gauntlet.paths import INTEROP_DIR
 
 #: The SDK scenario (interop/README.md), in order.
 SDK_STEPS = ("create_bucket", "put_small", "put_multipart", "get_whole", "get_range", "head", "list_paginated",

@@ -23,6 +23,7 @@ from pathlib import Path
 from gauntlet.errors import ConfigError, GauntletError
 from gauntlet.loadcmp import analyse
 from gauntlet.naming import is_run_id, new_run_id
+from gauntlet.paths import PROJECT_ROOT, RUNS_DIR
 from gauntlet.targets import load_targets
 
 COLUMNS = ("operation", "target", "ops_s", "ratio", "mb_s", "p50_ms", "p99_ms", "max_ms", "ttfb_p50_ms",
@@ -51,9 +52,7 @@ def run_comparison(args: argparse.Namespace, run_one: type) -> int:
     if args.run_id and not is_run_id(args.run_id):
         raise ConfigError(f"--run-id '{args.run_id}' is not a run id (expected YYYYMMDD-HHMMSS-xxxx)")
     comparison_id = args.run_id or new_run_id()
-    from gauntlet.loadrun import PROJECT_ROOT
-
-    base = Path(args.run_dir or PROJECT_ROOT / "runs" / comparison_id).resolve()
+    base = Path(args.run_dir or RUNS_DIR / comparison_id).resolve()
     base.mkdir(parents=True, exist_ok=True)
     print(f"s3gauntlet: comparison {comparison_id}: profile '{args.profile}' on {', '.join(names)} in turn "
           f"(same seed); results in {base}", flush=True)

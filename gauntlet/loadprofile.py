@@ -41,9 +41,8 @@ from statistics import NormalDist
 from typing import Any
 
 from gauntlet.errors import ConfigError, UnknownProfile
+from gauntlet.paths import PROFILES_DIR
 from gauntlet.yamlfile import line_of, parse_yaml
-
-PROFILES_DIR = Path(__file__).resolve().parent.parent / "loadtests" / "profiles"
 
 #: Operations a profile may weigh, and what each one does.
 OPERATIONS: dict[str, str] = {

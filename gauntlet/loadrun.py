@@ -72,11 +72,10 @@ from gauntlet.loadprofile import (
 from gauntlet.loadwatch import HISTORY_CSV, LiveConsole, RunWatch, StableThroughput
 from gauntlet.meta import base_meta, iso_now, write_meta
 from gauntlet.naming import is_run_id, new_bucket_name, new_run_id
+from gauntlet.paths import LOCUSTFILE, PROJECT_ROOT, RUNS_DIR
 from gauntlet.targets import DEFAULT_TARGET, Credentials, Target, TargetsFile, load_targets
 from gauntlet.verdict import client_error_details
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LOCUSTFILE = PROJECT_ROOT / "loadtests" / "locustfile.py"
 DEFAULT_PROFILE = "small-objects"
 ENV_ACCESS_KEY = "GAUNTLET_LOAD_ACCESS_KEY"
 ENV_SECRET_KEY = "GAUNTLET_LOAD_SECRET_KEY"
@@ -109,7 +108,7 @@ def _prefill_error(exc: BaseException, live: LiveTarget, what: str) -> GauntletE
     return GauntletError(f"target '{live.name}': prefill failed: {type(exc).__name__}: {exc}", ExitCode.CASES_FAILED)
 
 
-class Prefill:
+class BucketFiller:
     """Creates the run's buckets and objects with boto3 (outside the measured window)."""
 
     def __init__(self, live: LiveTarget, profile: Profile, run_id: str, seed: str) -> None:
@@ -445,11 +444,11 @@ class LoadRun:
         if args.run_id and not is_run_id(args.run_id):
             raise ConfigError(f"--run-id '{args.run_id}' is not a run id (expected YYYYMMDD-HHMMSS-xxxx)")
         run_id = args.run_id or new_run_id()
-        run_dir = Path(args.run_dir or PROJECT_ROOT / "runs" / run_id).resolve()
+        run_dir = Path(args.run_dir or RUNS_DIR / run_id).resolve()
         run_dir.mkdir(parents=True, exist_ok=True)
 
         fleet = Fleet(targets_file, run_dir)
-        prefill: Prefill | None = None
+        prefill: BucketFiller | None = None
         meta: dict[str, Any] = {}
         exit_code = int(ExitCode.OK)
         error: GauntletError | None = None
@@ -469,7 +468,7 @@ class LoadRun:
             write_meta(run_dir / "meta.json", meta)
 
             seed = f"{getattr(args, 'seed', None) or run_id}:{profile.seed}"
-            prefill = Prefill(live, profile, run_id, seed)
+            prefill = BucketFiller(live, profile, run_id, seed)
             print(f"s3gauntlet: load run {run_id}: target '{live.name}' ({live.server or 'remote'} {live.version}) "
                   f"at {live.endpoint}; prefilling {profile.prefill.objects} objects ...", flush=True)
             prefilled = prefill.run()

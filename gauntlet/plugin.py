@@ -38,13 +38,10 @@ from gauntlet.errors import ExitCode, GauntletError
 from gauntlet.fleet import Fleet, LiveTarget
 from gauntlet.meta import base_meta, iso_now, write_meta
 from gauntlet.naming import new_bucket_name, new_run_id
+from gauntlet.paths import PROJECT_ROOT, RUNS_DIR, SUITES_DIR
 from gauntlet.results import ResultWriter, make_row
 from gauntlet.targets import DEFAULT_TARGET, load_targets
 from gauntlet.verdict import Outcome, S3Mismatch, TargetDown, Verdict, classify, combine
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SUITES_DIR = PROJECT_ROOT / "suites"
-
 
 _RUN_KEY = pytest.StashKey["GauntletRun"]()
 _LEFTOVERS_KEY = pytest.StashKey[list]()
@@ -155,7 +152,7 @@ def pytest_configure(config: pytest.Config) -> None:
         pytest.exit(f"s3gauntlet: unknown marker(s) in -m: {', '.join(unknown)} (areas: {', '.join(AREAS)}; "
                     f"see pytest --markers)", returncode=int(pytest.ExitCode.USAGE_ERROR))
     run_id = config.getoption("run_id") or new_run_id()
-    run_dir = Path(config.getoption("run_dir") or PROJECT_ROOT / "runs" / run_id).resolve()
+    run_dir = Path(config.getoption("run_dir") or RUNS_DIR / run_id).resolve()
     if _informational(config):
         # collection and help need target names only: no launch, no run directory
         names = {t.name: _placeholder(t.name) for t in selected}

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from gauntlet import masking
 from gauntlet.errors import ConfigError, CredentialMissing, UnknownTarget
+from gauntlet.paths import TARGETS_FILE
 from gauntlet.yamlfile import LineDict, line_of, parse_yaml
 
 DEFAULT_TARGET = "seaweedfs"
@@ -507,7 +508,7 @@ def default_targets_path() -> Path:
     env = os.environ.get("GAUNTLET_TARGETS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "targets.yaml"
+    return TARGETS_FILE
 
 
 def load_targets(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> TargetsFile:

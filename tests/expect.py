@@ -31,9 +31,10 @@ from typing import Any
 
 import yaml
 
+from gauntlet.paths import PROJECT_ROOT
 from gauntlet.results import read_rows
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 EXPECTATIONS = ROOT / "tests" / "expectations"
 
 

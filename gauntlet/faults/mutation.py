@@ -46,11 +46,12 @@ import yaml
 from gauntlet.errors import ConfigError, ExitCode, GauntletError
 from gauntlet.faults.registry import FAULTS, Fault
 from gauntlet.fleet import Fleet, LiveTarget
+from gauntlet.paths import EXPECTATIONS_DIR, PROJECT_ROOT, RUNS_DIR
 from gauntlet.results import read_rows
 from gauntlet.targets import TargetsFile, load_targets
 
-ROOT = Path(__file__).resolve().parents[2]
-EXPECTATIONS = ROOT / "tests" / "expectations" / "mutation.yaml"
+ROOT = PROJECT_ROOT
+EXPECTATIONS = EXPECTATIONS_DIR / "mutation.yaml"
 UPSTREAM = "upstream"
 KILLING_OUTCOMES = ("fail", "error")
 _ENV_PREFIX = "GAUNTLET_MUTATION_"
@@ -337,7 +338,7 @@ def _selected_faults(names: Sequence[str] | None) -> list[Fault]:
 
 
 def run_mutation(args: argparse.Namespace) -> int:
-    out = Path(args.out or ROOT / "runs" / f"mutation-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
+    out = Path(args.out or RUNS_DIR / f"mutation-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
     out.mkdir(parents=True, exist_ok=True)
     faults = _selected_faults(args.fault)
     targets_file = load_targets(args.targets_file)
@@ -432,7 +433,7 @@ def check_pins(args: argparse.Namespace) -> int:
     missing = [f.name for f in faults if f.name not in pins]
     if args.fault and missing:
         raise ConfigError(f"no pinned killer for {', '.join(missing)} in {EXPECTATIONS}")
-    out = Path(args.out or ROOT / "runs" / f"mutation-pins-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
+    out = Path(args.out or RUNS_DIR / f"mutation-pins-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
     out.mkdir(parents=True, exist_ok=True)
     targets_file = load_targets(args.targets_file)
     fleet, live = _start_upstream(targets_file, args.wraps, out / "fleet")

@@ -7,13 +7,14 @@ new pin never mixes with an old binary and an installed pin is never rebuilt.
 
 from __future__ import annotations
 
-import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gauntlet import paths
+
 #: Where servers that don't come from PyPI or Debian are installed (GAUNTLET_TOOLS_DIR overrides it).
-TOOLS_DIR = Path(os.environ.get("GAUNTLET_TOOLS_DIR") or Path(__file__).resolve().parents[2] / ".gauntlet" / "tools")
+TOOLS_DIR = paths.TOOLS_DIR
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,7 @@ from gauntlet.errors import CredentialsRejected as StartRejected
 from gauntlet.errors import GauntletError
 from gauntlet.parity.engine import ParityOptions, run_parity, same_target
 from gauntlet.parity.errors import CredentialsRejected, ParityError, ParityExit, SameTarget, UsageError
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from gauntlet.paths import RUNS_DIR
 
 
 def _usage_error(parser: argparse.ArgumentParser) -> Any:
@@ -146,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
             raise SameTarget(f"source and dest are both target '{args.source}': nothing to compare "
                              f"(use --bucket SRC:DEST to compare two buckets of one target)")
         run_id = args.run_id or new_run_id()
-        out_dir = Path(args.out) if args.out else PROJECT_ROOT / "runs" / run_id
+        out_dir = Path(args.out) if args.out else RUNS_DIR / run_id
         out_dir.mkdir(parents=True, exist_ok=True)
         fleet = Fleet(targets_file, out_dir)
         wanted = [source_t] if source_t.name == dest_t.name else [source_t, dest_t]

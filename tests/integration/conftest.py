@@ -12,9 +12,10 @@ import pytest
 
 from gauntlet.errors import BinaryMissing
 from gauntlet.launch import launcher_class
+from gauntlet.paths import PROJECT_ROOT
 from gauntlet.targets import load_targets
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 
 
 def require_server(target_name: str) -> None:

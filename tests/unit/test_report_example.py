@@ -5,14 +5,14 @@ from __future__ import annotations
 import configparser
 import re
 import shlex
-from pathlib import Path
 
 import yaml
 
+from gauntlet.paths import PROJECT_ROOT
 from reports.cli import parser as report_parser
 from reports.gate import parser as gate_parser
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 WORKFLOW = ROOT / "examples" / "github-actions-gauntlet.yml"
 
 

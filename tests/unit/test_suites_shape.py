@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.plugin import AREAS, SUITES_DIR
+from gauntlet.paths import SUITES_DIR
+from gauntlet.plugin import AREAS
 
 SUITES = sorted(SUITES_DIR.glob("test_*.py"))
 
