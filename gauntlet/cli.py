@@ -1,5 +1,13 @@
-"""The `gauntlet` command: list and check targets, serve a local server, sweep leftovers.
+"""The `gauntlet` command: one entry for everything the harness does.
 
+    gauntlet compat [PYTEST ARGS]     the compatibility suites (installs what --target needs, then
+                                      pytest suites -n 2 ...): gauntlet compat --target minio,rgw
+    gauntlet load [ARGS]              a headless Locust load run (gauntlet load --help)
+    gauntlet ui [ARGS]                Locust's web UI with the S3 users
+    gauntlet report [ARGS]            the comparison report over run directories
+    gauntlet gate [ARGS]              the CI gate against a committed baseline
+    gauntlet mutation [ARGS]          the mutation score of the suites (the fault proxy)
+    gauntlet install [NAME ...]       install / build local servers and interop clients
     gauntlet targets                  list targets.yaml
     gauntlet targets --check NAME     is it reachable, do the credentials work?
     gauntlet serve NAME               start a local server and print its environment until Ctrl-C
@@ -17,12 +25,14 @@ Every error is one line on stderr with a distinct exit code (gauntlet.errors.Exi
 from __future__ import annotations
 
 import argparse
+import importlib
 import shlex
 import shutil
 import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from gauntlet.errors import ExitCode, GauntletError, UnknownTarget, exit_code_of
@@ -173,7 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup.add_argument("--run-id", required=True)
     cleanup.set_defaults(func=_cmd_cleanup)
     add_parity_parser(sub)
-    load = sub.add_parser("load", help="load-run tools (runs themselves: tox -e load)")
+    for name, what in (("compat", "the compatibility suites (pytest arguments follow)"),
+                       ("ui", "Locust's web UI with the S3 users"), ("report", "the comparison report"),
+                       ("gate", "the CI gate against a baseline"), ("mutation", "the mutation score"),
+                       ("install", "install local servers and interop clients")):
+        sub.add_parser(name, help=f"{what} (its own options: gauntlet {name} --help)")
+    load = sub.add_parser("load", help="a load run (gauntlet load --help), or gauntlet load cmp RUN_A RUN_B")
     load_sub = load.add_subparsers(dest="load_command", required=True)
     cmp = load_sub.add_parser("cmp", help="compare two load runs per operation against their noise band "
                                           "(exit 1 when one regressed)")
@@ -186,7 +201,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _compat(argv: list[str]) -> int:
+    from gauntlet.launch.tools import main as install
+    from gauntlet.paths import SUITES_DIR
+
+    code = install(["--for-run", *argv])
+    if code:
+        return code
+    import pytest
+
+    return int(pytest.main([str(SUITES_DIR), "-n", "2", *argv]))
+
+
+def _loadrun(argv: list[str]) -> int:
+    from gauntlet.loadrun import main as loadrun
+
+    return loadrun(argv)
+
+
+def _module_main(module: str) -> Callable[[list[str]], int]:
+    def run(argv: list[str]) -> int:
+        from gauntlet.paths import PROJECT_ROOT
+
+        if str(PROJECT_ROOT) not in sys.path:  # reports/ sits beside the package in the checkout
+            sys.path.insert(0, str(PROJECT_ROOT))
+        return int(importlib.import_module(module).main(argv) or 0)
+
+    return run
+
+
+#: `gauntlet NAME ARGS...` where NAME is a whole tool of its own: its command line is passed on as is.
+DELEGATED: dict[str, Callable[[list[str]], int]] = {
+    "compat": _compat,
+    "load": _loadrun,  # but `gauntlet load cmp RUN_A RUN_B` is this module's own
+    "ui": lambda argv: _loadrun(["--ui", *argv]),
+    "report": _module_main("reports.cli"),
+    "gate": _module_main("reports.gate"),
+    "mutation": _module_main("gauntlet.faults.mutation"),
+    "install": _module_main("gauntlet.launch.tools"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in DELEGATED and not (argv[0] == "load" and argv[1:2] == ["cmp"]):
+        return DELEGATED[argv[0]](argv[1:])
     args = build_parser().parse_args(argv)
     return exit_code_of(lambda: args.func(args))
 
