@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from reports import charts
 from reports.clients import client_matrix
-from reports.diff import RunPair, diff_tables, explicit_pairs, resolve_run, run_pairs
+from reports.diff import diff_tables, explicit_pairs, resolve_run, run_pairs
 from reports.errors import OutputFailed, UsageError
 from reports.findings import findings_table
+from reports.html import render_html
 from reports.load import RunSet, latest_per_key, ordered_targets
+from reports.markdown import render_markdown
 from reports.matrix import (
     area_scores,
     compat_matrix,
@@ -22,64 +23,13 @@ from reports.matrix import (
     feature_table,
     pass_rate_trend,
 )
+from reports.model import Report
 from reports.performance import (
     choose_baseline_target,
     perf_comparison,
     perf_trend,
     throughput_over_time,
 )
-
-
-@dataclass
-class Report:
-    """Every table and chart of one report."""
-
-    title: str
-    generated: str
-    runset: RunSet
-    compat_targets: list[str]
-    perf_targets: list[str]
-    baseline_target: str | None
-    latest_cases: pd.DataFrame
-    matrix: pd.DataFrame
-    scores: pd.DataFrame
-    features: pd.DataFrame
-    feature_grid: pd.DataFrame
-    differences: pd.DataFrame
-    compat_trend: pd.DataFrame
-    comparison: pd.DataFrame
-    over_time: pd.DataFrame
-    perf_trend: pd.DataFrame
-    latest_load_runs: dict[str, str]
-    pairs: list[RunPair]
-    case_diff: pd.DataFrame
-    perf_diff: pd.DataFrame
-    findings: pd.DataFrame
-    clients: pd.DataFrame = field(default_factory=pd.DataFrame)
-    charts: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def targets(self) -> list[str]:
-        """Every target of the report, in run order."""
-        return [t for t in self.runset.target_order if t in self.compat_targets or t in self.perf_targets]
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table by file name: the tidy inputs and the derived views."""
-        return {
-            **self.runset.tables(),
-            "findings": self.findings,
-            "client_matrix": self.clients,
-            "compat_matrix": self.matrix,
-            "area_scores": self.scores,
-            "features": self.features,
-            "differences": self.differences,
-            "compat_trend": self.compat_trend,
-            "perf_comparison": self.comparison,
-            "throughput_over_time": self.over_time,
-            "perf_trend": self.perf_trend,
-            "run_diff_cases": self.case_diff,
-            "run_diff_perf": self.perf_diff,
-        }
 
 
 def build_report(runset: RunSet, *, baseline_target: str | None = None, diff_base: str | None = None,
@@ -208,8 +158,6 @@ def _arrow_safe(table: pd.DataFrame) -> pd.DataFrame:
 
 def write_report(report: Report, out_dir: Path, parquet: bool = True) -> list[str]:
     """DIR/report.html, DIR/summary.md, DIR/tables/*.csv|parquet, DIR/charts/*.svg. Returns warnings."""
-    from reports.html import render_html
-    from reports.markdown import render_markdown
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

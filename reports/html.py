@@ -10,11 +10,11 @@ from typing import Any
 
 import pandas as pd
 
-from reports.build import Report
 from reports.diff import CHANGE_ORDER, SHOWN_CHANGES
 from reports.findings import LEADING, area_severity_table, severity_counts
 from reports.load import OUTCOMES
 from reports.matrix import HTML_STATUS_SYMBOL, feature_cell, sorted_areas
+from reports.model import Report
 
 #: Compatibility runs listed under Trends (the chart and tables/compat_trend.csv have all of them).
 TREND_ROWS = 20

@@ -46,8 +46,8 @@ def test_every_tox_env_the_workflow_uses_exists() -> None:
     config.read(ROOT / "tox.ini", encoding="utf-8")
     for env, _ in _tox_calls():
         assert config.has_section(f"testenv:{env}"), f"tox.ini has no [testenv:{env}]"
-    assert "python -m reports" in config.get("testenv:report", "commands")
-    assert "python -m reports.gate" in config.get("testenv:gate", "commands")
+    assert "gauntlet report" in config.get("testenv:report", "commands")
+    assert "gauntlet gate" in config.get("testenv:gate", "commands")
 
 
 def test_report_and_gate_arguments_parse() -> None:
