@@ -14,111 +14,41 @@ connection"); a server that does the same is behaving like AWS and the case is
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import botocore.exceptions
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_true, header, status_of, unsupported
+from gauntlet.checks import expect_equal, expect_error, expect_true, header, status_of
 from gauntlet.data import KiB, MiB, payload
 from gauntlet.fleet import LiveTarget
+from gauntlet.sse_helpers import (
+    AES256,
+    CUSTOMER_ALGORITHM,
+    KEY_A,
+    KEY_B,
+    KMS_KEY_HEADER,
+    SSE_HEADER,
+    allow_sse_c,
+    names_kms_key,
+    sse_c_transport,
+    ssec,
+)
+from gauntlet.sse_helpers import b64 as _b64
+from gauntlet.sse_helpers import body as _body
+from gauntlet.sse_helpers import expect_key_not_echoed as _expect_key_not_echoed
+from gauntlet.sse_helpers import expect_sse_c_echo as _expect_sse_c_echo
+from gauntlet.sse_helpers import key_md5 as _key_md5
+from gauntlet.sse_helpers import multipart as _multipart
+from gauntlet.sse_helpers import plain_client as _plain
 from gauntlet.verdict import client_error_details
 
 pytestmark = [pytest.mark.sse, pytest.mark.severity("security")]
 
-AES256 = "AES256"
-SSE_HEADER = "x-amz-server-side-encryption"
-CUSTOMER_ALGORITHM = "x-amz-server-side-encryption-customer-algorithm"
-CUSTOMER_KEY_MD5 = "x-amz-server-side-encryption-customer-key-md5"
-KMS_KEY_HEADER = "x-amz-server-side-encryption-aws-kms-key-id"
-
-KEY_A = hashlib.sha256(b"s3gauntlet SSE-C key A").digest()  # 32 bytes: an AES-256 key
-KEY_B = hashlib.sha256(b"s3gauntlet SSE-C key B").digest()
 #: 100,003 bytes: many AES blocks, an odd tail, more than one 64 KiB buffer
 BODY = payload(100_003, seed=41)
 MIN_PART = 5 * MiB
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-def _key_md5(key: bytes) -> str:
-    return _b64(hashlib.md5(key, usedforsecurity=False).digest())
-
-
-def ssec(key: bytes, prefix: str = "SSECustomer") -> dict[str, Any]:
-    """SSE-C parameters; boto3 base64-encodes the key and computes its MD5 itself."""
-    return {f"{prefix}Algorithm": AES256, f"{prefix}Key": key}
-
-
-@contextlib.contextmanager
-def sse_c_transport(target: LiveTarget) -> Iterator[None]:
-    """Wrap the first SSE-C request of a case.
-
-    AWS requires TLS for SSE-C and answers 400 InvalidRequest "Requests specifying Server
-    Side Encryption with Customer provided keys must be made over a secure connection" over
-    plain HTTP. A server giving exactly that answer on an http:// endpoint behaves like AWS:
-    the case is unsupported there. Any other error stays what it is.
-    """
-    try:
-        yield
-    except botocore.exceptions.ClientError as exc:
-        status, code, message = client_error_details(exc)
-        if (target.endpoint.startswith("http://") and status == 400 and code == "InvalidRequest"
-                and "secure connection" in message.lower()):
-            unsupported("SSE-C requires TLS; target is plain HTTP")
-        raise
-
-
-def allow_sse_c(client: Any, bucket: str, target: LiveTarget) -> None:
-    """On AWS, new buckets block SSE-C by default (since April 2026): unblock it for this bucket.
-
-    Amazon S3 User Guide, "Blocking or unblocking SSE-C for a general purpose bucket"
-    (PutBucketEncryption with BlockedEncryptionTypes NONE). Other servers are left as they are.
-    """
-    if target.tags.get("vendor") != "aws":
-        return
-    client.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
-        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": AES256},
-        "BlockedEncryptionTypes": {"EncryptionType": ["NONE"]},
-    }]})
-
-
-def _plain(s3_client: Callable[..., Any]) -> Any:
-    return s3_client(checksum_mode="when_required")
-
-
-def _body(answer: dict[str, Any]) -> bytes:
-    return bytes(answer["Body"].read())
-
-
-def _expect_sse_c_echo(answer: dict[str, Any], key: bytes, what: str) -> None:
-    expect_equal(header(answer, CUSTOMER_ALGORITHM), AES256, f"{what}: {CUSTOMER_ALGORITHM} echoed")
-    expect_equal(header(answer, CUSTOMER_KEY_MD5), _key_md5(key), f"{what}: {CUSTOMER_KEY_MD5} echoed")
-
-
-def _expect_key_not_echoed(answers: list[tuple[str, dict[str, Any]]], key: bytes) -> None:
-    secret = _b64(key)
-    for what, answer in answers:
-        leaked = [name for name, value in answer["ResponseMetadata"]["HTTPHeaders"].items() if secret in value]
-        expect_true(not leaked, f"{what}: S3 never returns the customer key",
-                    f"the base64 key appears in response header(s) {', '.join(leaked)}")
-
-
-def _multipart(client: Any, bucket: str, key: str, parts: list[bytes], **create: Any) -> dict[str, Any]:
-    """Create (with `create` arguments), upload `parts`, complete; returns the Complete answer."""
-    upload_id = client.create_multipart_upload(Bucket=bucket, Key=key, **create)["UploadId"]
-    listed = []
-    for number, data in enumerate(parts, start=1):
-        answer = client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data)
-        listed.append({"PartNumber": number, "ETag": answer["ETag"]})
-    return client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
-                                            MultipartUpload={"Parts": listed})
 
 
 # --------------------------------------------------------------------------- SSE-S3
@@ -507,7 +437,7 @@ def test_sse_kms_put_head_report_key_id(s3_client: Callable[..., Any], bucket: s
     for what, answer in (("PutObject", put), ("HeadObject", head)):
         expect_equal(header(answer, SSE_HEADER), "aws:kms", f"{what} answer: {SSE_HEADER}")
         reported = header(answer, KMS_KEY_HEADER) or ""
-        expect_true(reported == key_id or reported.endswith("/" + key_id.rsplit("/", 1)[-1]),
+        expect_true(names_kms_key(reported, key_id),
                     f"{what} answer: S3 requires {KMS_KEY_HEADER} to name the key {key_id!r} (id or ARN)",
                     f"server gave {reported!r}")
     expect_equal(_body(s3.get_object(Bucket=bucket, Key="kms")), BODY, "GetObject of an SSE-KMS object")

@@ -681,3 +681,41 @@ def post_refusal_as_204(req: Request, resp: Response) -> None:
     """Answers 204 No Content to a browser POST upload it refused with 403: the browser is told the file was stored."""
     if req.op == "PostObject" and resp.status == 403:
         resp.answer(204, b"")
+
+
+# --------------------------------------------------------------------------- SSE-KMS and SSE × copy (ssekms)
+
+
+@response_fault("sse-algorithm-swapped", areas=("sse",))
+def sse_algorithm_swapped(req: Request, resp: Response) -> None:
+    """Misreports the encryption: answers say AES256 for aws:kms (no KMS key id or context) and aws:kms for AES256."""
+    reported = (resp.headers.get("x-amz-server-side-encryption") or "").lower()
+    if reported == "aws:kms":
+        resp.headers.set("x-amz-server-side-encryption", "AES256")
+        resp.headers.remove_where(lambda name: name.startswith("x-amz-server-side-encryption-aws-kms")
+                                  or name == "x-amz-server-side-encryption-context")
+    elif reported == "aes256":
+        resp.headers.set("x-amz-server-side-encryption", "aws:kms")
+
+
+@request_fault("copy-source-key-remembered", areas=("sse",))
+def copy_source_key_remembered(req: Request) -> None:
+    """Copies an SSE-C source without its key: a copy naming no copy-source key gets the one the source was PUT with.
+
+    Applies to CopyObject and UploadPartCopy; the key is the one kept from the source's PutObject or
+    CreateMultipartUpload.
+    """
+    from urllib.parse import unquote
+
+    memory: dict[tuple[str | None, str | None], dict[str, str]] = req.state.setdefault("sse-c-copy", {})
+    given = req.sse_c()
+    if given and req.op in ("PutObject", "CreateMultipartUpload"):
+        memory[(req.bucket, req.key)] = given
+    copy_prefix = "x-amz-copy-source-server-side-encryption-customer-"
+    if req.op not in ("CopyObject", "UploadPartCopy") or req.sse_c(copy_prefix):
+        return
+    source = unquote(req.headers.get("x-amz-copy-source") or "").split("?", 1)[0].lstrip("/")
+    bucket, _, key = source.partition("/")
+    stored = memory.get((bucket, key))
+    for part, value in (stored or {}).items():
+        req.set_header(copy_prefix + part, value)

@@ -52,6 +52,8 @@ TOOLS = ("radosgw", "radosgw-admin", "ceph-mon", "ceph-osd", "monmaptool", "ceph
 MON_ID = "a"
 OSD_ID = "0"
 RGW_NAME = "client.rgw"
+#: the one key of the `testing` KMS backend (a throwaway constant: 32 bytes, base64)
+RGW_KMS_KEY = "zfa3leP5XCRghKypHz3hAkrLos5WOYVcNoN289hTHyk="
 _MiB = 1024**2
 _GiB = 1024**3
 #: Seconds in a lifecycle "day" (rgw_lc_debug_interval) on the launched RGW.
@@ -154,6 +156,10 @@ def cluster_conf(data_dir: Path, log_dir: Path, fsid: str, mon_port: int, fronte
             # ignored in debug mode; it is widened anyway).
             "rgw_lc_debug_interval": LC_DAY_S,
             "rgw_lifecycle_work_time": "00:00-23:59",
+            # SSE-KMS without a KMS: the `testing` backend reads its keys from this option
+            # (name=base64 of 32 bytes); targets.yaml gives rgw `kms_key_id: gauntlet-key`.
+            "rgw_crypt_s3_kms_backend": "testing",
+            "rgw_crypt_s3_kms_encryption_keys": f"gauntlet-key={RGW_KMS_KEY}",
         },
     }
     return conf_text(sections)
