@@ -22,6 +22,7 @@ AREAS: dict[str, str] = {
     "cors": "CORS configuration and preflight",
     "object_lock": "object lock: retention, legal hold, governance bypass",
     "access_control": "ACLs, ownership controls, public access block, bucket policy",
+    "concurrency": "overlapping requests: atomic writes, read-after-write, racing deletes and creates",
     "interop": "real client programs",
 }
 

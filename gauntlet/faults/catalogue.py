@@ -637,3 +637,28 @@ def ignore_complete_if_match(req: Request) -> None:
     """Ignores If-Match on CompleteMultipartUpload: completes over an object whose ETag no longer matches."""
     if req.op == "CompleteMultipartUpload":
         req.drop_header("if-match")
+
+
+# --------------------------------------------------------------------------- concurrency and ListBuckets (concur)
+
+
+@response_fault("stale-etag-after-overwrite", areas=("concurrency",))
+def stale_etag_after_overwrite(req: Request, resp: Response) -> None:
+    """After an overwrite, GET and HEAD of the key answer the new bytes with the ETag of the write before it
+    (the object's metadata lags its data, as when data and attributes are replaced in two steps)."""
+    memory: dict[tuple[str | None, str | None], list[str]] = req.state.setdefault("stale-etag-after-overwrite", {})
+    etag = resp.headers.get("etag")
+    if req.op == "PutObject" and resp.status == 200 and etag:
+        history = memory.setdefault((req.bucket, req.key), [])
+        history[:] = [*history[-1:], etag]
+    elif req.op in OBJECT_READS and resp.status in (200, 206) and etag:
+        history = memory.get((req.bucket, req.key)) or []
+        if len(history) == 2 and history[1] == etag and history[0] != etag:
+            resp.headers.set("ETag", history[0])
+
+
+@request_fault("ignore-max-buckets", areas=("buckets",))
+def ignore_max_buckets(req: Request) -> None:
+    """Ignores max-buckets on ListBuckets: every bucket on one page, no ContinuationToken."""
+    if req.op == "ListBuckets":
+        req.drop_query("max-buckets")
