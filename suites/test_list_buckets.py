@@ -1,6 +1,7 @@
 """ListBuckets: prefix, max-buckets paging with continuation tokens, bucket-region, Owner.
 
-Every case creates a few buckets of its own (`bucket_factory`, named `s3g-<run-id>-<worker>-…`).
+Every case creates a few buckets of its own (`bucket_factory`, named `s3g-<run-id>-<worker>-…`) and one
+of this run without that prefix.
 Buckets of other cases come and go while a case runs (the other xdist worker), so a case never
 compares whole listings: it compares what it asked for (a prefix only this worker's buckets carry,
 checked against an unfiltered listing of the same moment) or follows its own buckets through pages.
@@ -14,12 +15,16 @@ buckets remain); Owner.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from gauntlet.checks import expect_equal, expect_http_error, expect_true
+from gauntlet.cleanup import delete_bucket
+from gauntlet.naming import new_bucket_name
+from gauntlet.plugin import record_leftover
 from gauntlet.verdict import S3Mismatch
 
 pytestmark = [pytest.mark.buckets, pytest.mark.severity("client")]
@@ -39,9 +44,23 @@ def _worker_prefix(names: list[str]) -> str:
 
 
 @pytest.fixture
-def own(bucket_factory: Callable[..., str]) -> list[str]:
-    """Four buckets of this case, sorted by name."""
-    return sorted(bucket_factory() for _ in range(4))
+def own(bucket_factory: Callable[..., str], target: Any, run_id: str, request: pytest.FixtureRequest
+        ) -> Iterator[list[str]]:
+    """Four buckets of this case, sorted by name, and a fifth of this run that does not carry their prefix
+    (`s3g-<run-id>-<worker>x-…`), so a server that ignores the prefix always lists one bucket too many."""
+    names = sorted(bucket_factory() for _ in range(4))
+    admin = target.client(checksum_mode="when_required", content_md5_deletes=True)
+    decoy = new_bucket_name(run_id, worker=os.environ.get("PYTEST_XDIST_WORKER", "w") + "x")
+    params: dict[str, Any] = {"Bucket": decoy}
+    if target.region and target.region != "us-east-1":
+        params["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
+    admin.create_bucket(**params)
+    assert not decoy.startswith(_worker_prefix(names)), decoy
+    yield names
+    try:
+        delete_bucket(admin, decoy, run_id)  # refuses any bucket not of this run
+    except Exception as exc:  # recorded as a leftover, as the bucket fixture does
+        record_leftover(request.node, target.name, decoy, str(exc))
 
 
 def _page_through(s3: Any, rule: str, **params: Any) -> tuple[list[list[str]], list[dict[str, Any]]]:
