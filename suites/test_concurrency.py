@@ -345,8 +345,9 @@ def test_parallel_deleteobjects_of_overlapping_keys_report_every_key_deleted(cli
         errors = [(e.get("Key"), e.get("Code"), e.get("Message")) for e in answer.get("Errors") or []]
         missing = sorted(set(chosen) - deleted)
         expect_true(not missing and not errors, "DeleteObjects racing others over the same keys",
-                    f"S3 reports each of the {len(chosen)} keys Deleted (one another request deleted first too) and "
-                    f"no Errors; {len(missing)} keys not reported Deleted (e.g. {missing[:3]}), Errors {errors[:3]}")
+                    f"S3 reports each of the {len(chosen)} keys Deleted (those another request deleted first too), "
+                    f"and no Errors; {len(missing)} keys not reported Deleted (e.g. {missing[:3]}), "
+                    f"Errors {errors[:3]}")
     left = clients[0].list_objects_v2(Bucket=bucket).get("Contents") or []
     expect_equal([c.get("Key") for c in left], [], "ListObjectsV2 after the racing DeleteObjects")
 

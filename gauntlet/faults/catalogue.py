@@ -644,17 +644,20 @@ def ignore_complete_if_match(req: Request) -> None:
 
 @response_fault("stale-etag-after-overwrite", areas=("concurrency",))
 def stale_etag_after_overwrite(req: Request, resp: Response) -> None:
-    """After an overwrite, GET and HEAD of the key answer the new bytes with the ETag of the write before it
-    (the object's metadata lags its data, as when data and attributes are replaced in two steps)."""
+    """Once a key was written twice, GET and HEAD answer its bytes with the ETag of another write of the key.
+
+    Metadata lagging data, as in a server that replaces an object's bytes and its attributes in two steps.
+    """
     memory: dict[tuple[str | None, str | None], list[str]] = req.state.setdefault("stale-etag-after-overwrite", {})
     etag = resp.headers.get("etag")
-    if req.op == "PutObject" and resp.status == 200 and etag:
-        history = memory.setdefault((req.bucket, req.key), [])
-        history[:] = [*history[-1:], etag]
-    elif req.op in OBJECT_READS and resp.status in (200, 206) and etag:
-        history = memory.get((req.bucket, req.key)) or []
-        if len(history) == 2 and history[1] == etag and history[0] != etag:
-            resp.headers.set("ETag", history[0])
+    if not etag:
+        return
+    history = memory.setdefault((req.bucket, req.key), [])
+    if req.op == "PutObject" and resp.status == 200:
+        history[:] = [*(e for e in history if e != etag), etag][-16:]
+    elif req.op in OBJECT_READS and resp.status in (200, 206) and etag in history and len(history) > 1:
+        at = history.index(etag)
+        resp.headers.set("ETag", history[at - 1] if at else history[1])
 
 
 @request_fault("ignore-max-buckets", areas=("buckets",))
