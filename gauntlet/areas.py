@@ -23,6 +23,7 @@ AREAS: dict[str, str] = {
     "object_lock": "object lock: retention, legal hold, governance bypass",
     "access_control": "ACLs, ownership controls, public access block, bucket policy",
     "lifecycle": "bucket lifecycle configuration and expiry",
+    "concurrency": "overlapping requests: atomic writes, read-after-write, racing deletes and creates",
     "interop": "real client programs",
 }
 

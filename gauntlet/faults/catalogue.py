@@ -719,3 +719,31 @@ def copy_source_key_remembered(req: Request) -> None:
     stored = memory.get((bucket, key))
     for part, value in (stored or {}).items():
         req.set_header(copy_prefix + part, value)
+
+
+# --------------------------------------------------------------------------- concurrency and ListBuckets (concur)
+
+
+@response_fault("stale-etag-after-overwrite", areas=("concurrency",))
+def stale_etag_after_overwrite(req: Request, resp: Response) -> None:
+    """Once a key was written twice, GET and HEAD answer its bytes with the ETag of another write of the key.
+
+    Metadata lagging data, as in a server that replaces an object's bytes and its attributes in two steps.
+    """
+    memory: dict[tuple[str | None, str | None], list[str]] = req.state.setdefault("stale-etag-after-overwrite", {})
+    etag = resp.headers.get("etag")
+    if not etag:
+        return
+    history = memory.setdefault((req.bucket, req.key), [])
+    if req.op == "PutObject" and resp.status == 200:
+        history[:] = [*(e for e in history if e != etag), etag][-16:]
+    elif req.op in OBJECT_READS and resp.status in (200, 206) and etag in history and len(history) > 1:
+        at = history.index(etag)
+        resp.headers.set("ETag", history[at - 1] if at else history[1])
+
+
+@request_fault("ignore-max-buckets", areas=("buckets",))
+def ignore_max_buckets(req: Request) -> None:
+    """Ignores max-buckets on ListBuckets: every bucket on one page, no ContinuationToken."""
+    if req.op == "ListBuckets":
+        req.drop_query("max-buckets")
