@@ -30,7 +30,7 @@ def is_localhost_name(host: object) -> bool:
     return name == "localhost" or name.endswith(".localhost")
 
 
-def _getaddrinfo(host: Any, port: Any, family: int = 0, type: int = 0, proto: int = 0,  # noqa: A002
+def _getaddrinfo(host: Any, port: Any, family: int = 0, type: int = 0, proto: int = 0,
                  flags: int = 0) -> Any:
     if is_localhost_name(host) and family in (0, socket.AF_INET, socket.AF_UNSPEC):
         return _original(LOOPBACK, port, socket.AF_INET, type, proto, flags)
