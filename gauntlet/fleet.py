@@ -18,7 +18,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from gauntlet import masking
+from gauntlet import localhost_dns, masking
 from gauntlet.clients import make_client
 from gauntlet.errors import CredentialsRejected, EndpointUnreachable, GauntletError
 from gauntlet.launch import ServerLauncher, make_launcher
@@ -94,11 +94,21 @@ class LiveTarget:
                **kwargs: Any) -> Any:
         creds = self.alt_credentials if alt else self.credentials
         assert creds is not None
+        addressing = addressing or self.addressing
+        endpoint = self.virtual_endpoint if addressing == "virtual" else self.endpoint
         return make_client(
-            self.endpoint, creds, region=self.region, verify=self.verify,
-            addressing=addressing or self.addressing, checksum_mode=checksum_mode or self.checksum_mode,
+            endpoint, creds, region=self.region, verify=self.verify,
+            addressing=addressing, checksum_mode=checksum_mode or self.checksum_mode,
             cached=True, **kwargs,
         )
+
+    @property
+    def virtual_endpoint(self) -> str:
+        """The endpoint a virtual-host-style client uses: its host is virtual_host_domain (port kept),
+        so the bucket goes in front of the domain (`bucket.localhost:9000`), not of an IP address."""
+        if not self.virtual_host_domain:
+            return self.endpoint
+        return localhost_dns.virtual_endpoint(self.endpoint, self.virtual_host_domain)
 
     def dead_process(self) -> int | None:
         """The PID of a launched process that has exited, if any."""

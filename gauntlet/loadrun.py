@@ -44,7 +44,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from gauntlet import masking
+from gauntlet import localhost_dns, masking
 from gauntlet.cleanup import delete_bucket
 from gauntlet.errors import (
     ConfigError,
@@ -454,6 +454,8 @@ class LoadRun:
         error: GauntletError | None = None
         try:
             live = fleet.start([target])[target.name]
+            if localhost_dns.needed([live.virtual_host_domain]):
+                localhost_dns.install()  # prefill addresses `bucket.localhost` (Locust: the locustfile installs it)
             meta = base_meta(run_id, "load", targets=[{
                 "name": live.name, "endpoint": live.endpoint, "server": live.server or "remote",
                 "version": live.version, "region": live.region, "addressing": live.addressing,

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from gauntlet import console, masking, severity
+from gauntlet import console, localhost_dns, masking, severity
 from gauntlet.areas import AREAS
 from gauntlet.checks import begin_case, unsupported
 from gauntlet.cleanup import CleanupError, ForeignBucket, LockedBucket, delete_bucket
@@ -136,6 +136,7 @@ def pytest_configure(config: pytest.Config) -> None:
         payload = workerinput.get("gauntlet")
         if payload:
             config.stash[_RUN_KEY] = GauntletRun.from_worker_payload(payload)
+            _resolve_localhost(config.stash[_RUN_KEY].targets)
         return
     if not _is_active(config):
         return
@@ -169,6 +170,7 @@ def pytest_configure(config: pytest.Config) -> None:
         _exit(error)
         return
     run = GauntletRun(run_id, run_dir, live, controller=True)
+    _resolve_localhost(live)
     run.fleet = fleet
     run.writer = ResultWriter(run_dir / "results.jsonl")
     run.meta = base_meta(run_id, "compat", [_target_meta(t) for t in live.values()], sys.argv[1:])
@@ -178,6 +180,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_RUN_KEY] = run
     _quiet_console(config)
     config.pluginmanager.register(_Recorder(run), "gauntlet-recorder")
+
+
+def _resolve_localhost(targets: dict[str, LiveTarget]) -> None:
+    """Virtual-host cases address `bucket.localhost`: make `*.localhost` resolve here (gauntlet.localhost_dns)."""
+    if localhost_dns.needed(t.virtual_host_domain for t in targets.values()):
+        localhost_dns.install()
 
 
 def _write_report(run_dir: Path) -> str | None:

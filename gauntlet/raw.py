@@ -38,7 +38,8 @@ class RawClient:
 
     def url(self, bucket: str | None, key: str | None = None, query: sigv4.Query | None = None) -> str:
         virtual = self.target.addressing == "virtual" and bool(self.target.virtual_host_domain)
-        return sigv4.s3_url(self.target.endpoint, bucket, key, query, virtual=virtual)
+        endpoint = self.target.virtual_endpoint if virtual else self.target.endpoint
+        return sigv4.s3_url(endpoint, bucket, key, query, virtual=virtual)
 
     def sign(
         self,

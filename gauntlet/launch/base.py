@@ -28,6 +28,10 @@ from gauntlet.errors import BinaryMissing, LaunchFailed, ServerExitedAtStartup
 from gauntlet.targets import Credentials, LaunchConfig
 
 LOOPBACK = "127.0.0.1"
+#: The domain launched servers serve virtual-host-style buckets under (`bucket.localhost`; RFC 6761
+#: keeps every name under `localhost` on loopback, gauntlet.localhost_dns resolves them in the harness).
+#: targets.yaml declares it as `virtual_host_domain` on each target whose server is given it.
+VIRTUAL_HOST_DOMAIN = "localhost"
 
 
 @dataclass

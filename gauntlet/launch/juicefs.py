@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from gauntlet.launch.base import LOOPBACK, ServerLauncher, free_port
+from gauntlet.launch.base import LOOPBACK, VIRTUAL_HOST_DOMAIN, ServerLauncher, free_port
 from gauntlet.targets import Credentials
 
 
@@ -31,6 +31,7 @@ class JuiceFSLauncher(ServerLauncher):
             juicefs, "gateway", meta, f"{LOOPBACK}:{port}", "--multi-buckets", "--keep-etag", "--object-tag",
             "--object-meta", "--no-usage-report", "--cache-dir", str(self.data_dir / "cache"),
             "--log", str(self.log_dir / "gateway-internal.log"), "--metrics", f"{LOOPBACK}:{free_port()}",
+            "--domain", VIRTUAL_HOST_DOMAIN,  # `bucket.localhost` is virtual-host style
         ]
         self.spawn(argv, "gateway", env=env)
 

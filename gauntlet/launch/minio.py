@@ -15,7 +15,7 @@ import re
 import urllib3
 
 from gauntlet.errors import BinaryMissing, LaunchFailed
-from gauntlet.launch.base import LOOPBACK, ServerLauncher, free_port
+from gauntlet.launch.base import LOOPBACK, VIRTUAL_HOST_DOMAIN, ServerLauncher, free_port
 from gauntlet.launch.installs import MINIO
 from gauntlet.targets import Credentials
 
@@ -47,6 +47,8 @@ class MinIOLauncher(ServerLauncher):
             "MINIO_UPDATE": "off",
             "MINIO_BROWSER": "off",
             "MINIO_CI_CD": "1",
+            # virtual-host style: `bucket.localhost` is the bucket; any other Host (127.0.0.1) is path style
+            "MINIO_DOMAIN": VIRTUAL_HOST_DOMAIN,
         }
         argv = [minio, "server", str(self.data_dir / "data"), "--address", f"{LOOPBACK}:{port}",
                 "--console-address", f"{LOOPBACK}:{free_port()}", "--quiet"]

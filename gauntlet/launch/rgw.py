@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from gauntlet.errors import LaunchFailed, ServerExitedAtStartup
-from gauntlet.launch.base import LOOPBACK, ServerLauncher, free_port, log_tail, port_in_use
+from gauntlet.launch.base import LOOPBACK, VIRTUAL_HOST_DOMAIN, ServerLauncher, free_port, log_tail, port_in_use
 from gauntlet.targets import Credentials
 
 #: The programs used; all come with the radosgw, ceph-mon and ceph-osd packages.
@@ -149,6 +149,8 @@ def cluster_conf(data_dir: Path, log_dir: Path, fsid: str, mon_port: int, fronte
             # returned -13" and never listens. Allow crc mode.
             "ms_mon_client_mode": "crc secure",
             "rgw_enable_usage_log": False,
+            # virtual-host style: `bucket.localhost` is the bucket; a Host of 127.0.0.1 stays path style
+            "rgw_dns_name": VIRTUAL_HOST_DOMAIN,
             "rgw_crypt_require_ssl": False,
             # Lifecycle in seconds, not days: each rgw_lc_debug_interval seconds count as one "day"
             # (an object under an Expiration Days=1 rule expires LC_DAY_S seconds after its PUT) and

@@ -27,7 +27,10 @@ class S3rverLauncher(ServerLauncher):
         s3rver = self.find_binary()
         (self.data_dir / "data").mkdir()
         env = {"NODE_OPTIONS": "--openssl-legacy-provider"}
-        argv = [s3rver, "-a", LOOPBACK, "-p", str(port), "-d", str(self.data_dir / "data"), "--no-vhost-buckets"]
+        # Virtual-host style is `bucket.s3.<service endpoint>`: `bucket.s3.localhost`. --no-vhost-buckets only
+        # turns off the catch-all (any other host name taken whole as a bucket name, CNAME style).
+        argv = [s3rver, "-a", LOOPBACK, "-p", str(port), "-d", str(self.data_dir / "data"), "--no-vhost-buckets",
+                "--service-endpoint", "localhost"]
         self.spawn(argv, "s3rver", env=env)
 
     def read_version(self) -> str:

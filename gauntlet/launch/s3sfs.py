@@ -8,7 +8,7 @@ One user only (`--access-key/--secret-key`, s3s's SimpleAuth), plain HTTP only.
 from __future__ import annotations
 
 from gauntlet.errors import LaunchFailed
-from gauntlet.launch.base import LOOPBACK, ServerLauncher
+from gauntlet.launch.base import LOOPBACK, VIRTUAL_HOST_DOMAIN, ServerLauncher
 from gauntlet.launch.installs import S3S_FS
 from gauntlet.targets import Credentials
 
@@ -27,7 +27,9 @@ class S3sFsLauncher(ServerLauncher):
         root = self.data_dir / "data"
         root.mkdir()
         argv = [s3sfs, "--host", LOOPBACK, "--port", str(port),
-                "--access-key", self.credentials.access_key, "--secret-key", self.credentials.secret_key, str(root)]
+                "--access-key", self.credentials.access_key, "--secret-key", self.credentials.secret_key,
+                # virtual-host style: s3s compares the whole Host header, port included, with the domain
+                "--domain", f"{VIRTUAL_HOST_DOMAIN}:{port}", str(root)]
         # RUST_LOG keeps the log to warnings: at info it logs every request.
         self.spawn(argv, "s3s-fs", env={"RUST_LOG": "s3s_fs=warn,s3s=warn"})
 

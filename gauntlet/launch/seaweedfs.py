@@ -12,7 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from gauntlet.launch.base import LOOPBACK, ServerLauncher, free_port
+from gauntlet.launch.base import LOOPBACK, VIRTUAL_HOST_DOMAIN, ServerLauncher, free_port
 from gauntlet.targets import Credentials
 
 _PORT_FLAGS = (
@@ -54,6 +54,7 @@ class SeaweedFSLauncher(ServerLauncher):
             f"-ip.bind={LOOPBACK}",
             f"-s3.port={port}", f"-s3.config={config}", "-webdav=false", "-admin.ui=false",
             "-s3.port.iceberg=0", "-s3.port.lance=0",
+            f"-s3.domainName={VIRTUAL_HOST_DOMAIN}",  # `bucket.localhost` is virtual-host style
         ]
         ports = {flag: free_port() for flag in _PORT_FLAGS}
         argv += [f"-{flag}={value}" for flag, value in ports.items()]

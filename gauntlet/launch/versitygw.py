@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 
-from gauntlet.launch.base import LOOPBACK, ServerLauncher
+from gauntlet.launch.base import LOOPBACK, VIRTUAL_HOST_DOMAIN, ServerLauncher
 from gauntlet.launch.installs import VERSITYGW
 from gauntlet.targets import Credentials
 
@@ -48,7 +48,8 @@ class VersityGWLauncher(ServerLauncher):
             "ROOT_SECRET_KEY": self.credentials.secret_key,
             "VGW_REGION": self.region,
         }
-        argv = [gateway, "--port", f"{LOOPBACK}:{port}", "--iam-dir", self._write_iam()]
+        argv = [gateway, "--port", f"{LOOPBACK}:{port}", "--iam-dir", self._write_iam(),
+                "--virtual-domain", VIRTUAL_HOST_DOMAIN]  # `bucket.localhost` is virtual-host style
         if self.config.tls:
             cert, key = self.make_tls_files()
             argv += ["--cert", str(cert), "--key", str(key)]
