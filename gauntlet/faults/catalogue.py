@@ -747,3 +747,24 @@ def ignore_max_buckets(req: Request) -> None:
     """Ignores max-buckets on ListBuckets: every bucket on one page, no ContinuationToken."""
     if req.op == "ListBuckets":
         req.drop_query("max-buckets")
+
+
+@response_fault("racing-delete-omits-keys", areas=("concurrency",),
+                buffer=lambda req, resp: req.op == "DeleteObjects" and resp.status == 200)
+def racing_delete_omits_keys(req: Request, resp: Response) -> None:
+    """DeleteObjects leaves out of <Deleted> every key an earlier delete already removed (S3 reports it deleted).
+
+    Deletes that are not idempotent in their answer, as when a DeleteObjects races another one over the
+    same keys: a client that checks the answer thinks those keys were not deleted.
+    """
+    gone: set[tuple[str | None, bytes]] = req.state.setdefault("racing-delete-omits-keys", set())
+    if req.op != "DeleteObjects" or resp.status != 200 or not resp.body:
+        return
+    entries = list(re.finditer(rb"\s*<Deleted>.*?<Key>(.*?)</Key>.*?</Deleted>", resp.body, re.S))
+    body = resp.body
+    for entry in reversed(entries):
+        if (req.bucket, entry.group(1)) in gone:
+            body = body[: entry.start()] + body[entry.end():]
+    gone.update((req.bucket, entry.group(1)) for entry in entries)
+    if body != resp.body:
+        resp.replace_body(body)
