@@ -23,7 +23,7 @@ from gauntlet.cleanup import delete_bucket
 from gauntlet.fleet import LiveTarget
 from gauntlet.interop import bucket_exists, clean_env, first_error_line, run_program
 from gauntlet.interop_clients import Client, file_lock
-from gauntlet.naming import new_bucket_name
+from gauntlet.naming import create_bucket_params, new_bucket_name
 
 #: Seconds one client may take for its whole scenario (a JVM start and a 17 MiB upload included).
 CLIENT_TIMEOUT_S = 300.0
@@ -120,10 +120,7 @@ def _run(client: Client, target: LiveTarget, run_id: str, stderr_path: Path) -> 
     bucket = new_bucket_name(run_id)
     try:
         if not client.creates_bucket:
-            params: dict[str, Any] = {"Bucket": bucket}
-            if target.region and target.region != "us-east-1":
-                params["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
-            admin.create_bucket(**params)
+            admin.create_bucket(**create_bucket_params(bucket, target.region))
         done = run_program(client.argv(), client_env(client, target, bucket), timeout=CLIENT_TIMEOUT_S,
                            cwd=client.workdir)
     finally:

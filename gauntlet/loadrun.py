@@ -71,7 +71,7 @@ from gauntlet.loadprofile import (
 )
 from gauntlet.loadwatch import HISTORY_CSV, LiveConsole, RunWatch, StableThroughput
 from gauntlet.meta import base_meta, iso_now, write_meta
-from gauntlet.naming import is_run_id, new_bucket_name, new_run_id
+from gauntlet.naming import create_bucket_params, is_run_id, new_bucket_name, new_run_id
 from gauntlet.paths import LOCUSTFILE, PROJECT_ROOT, RUNS_DIR
 from gauntlet.targets import DEFAULT_TARGET, Credentials, Target, TargetsFile, load_targets
 from gauntlet.verdict import client_error_details
@@ -125,9 +125,7 @@ class BucketFiller:
 
     def _create_bucket(self, label: str) -> str:
         name = new_bucket_name(self.run_id, label)
-        params: dict[str, Any] = {"Bucket": name}
-        if self.live.region and self.live.region != "us-east-1":
-            params["CreateBucketConfiguration"] = {"LocationConstraint": self.live.region}
+        params = create_bucket_params(name, self.live.region)
         try:
             self.client.create_bucket(**params)
         except Exception as exc:

@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import time
+from typing import Any
 
 BUCKET_PREFIX = "s3g"
 _RUN_ID = re.compile(r"^\d{8}-\d{6}-[a-z0-9]{4}$")
@@ -45,3 +46,12 @@ def new_bucket_name(run_id: str, worker: str | None = None) -> str:
 def belongs_to_run(bucket: str, run_id: str) -> bool:
     """True only for buckets this run created (by name)."""
     return bool(run_id) and is_run_id(run_id) and bucket.startswith(bucket_prefix(run_id))
+
+
+def create_bucket_params(name: str, region: str | None) -> dict[str, Any]:
+    """CreateBucket arguments for `name` in `region`: a LocationConstraint everywhere but us-east-1 (where S3
+    refuses one)."""
+    params: dict[str, Any] = {"Bucket": name}
+    if region and region != "us-east-1":
+        params["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    return params

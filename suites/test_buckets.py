@@ -21,17 +21,10 @@ import pytest
 from gauntlet.checks import expect_equal, expect_error, expect_true, header, status_of
 from gauntlet.cleanup import delete_bucket
 from gauntlet.fleet import LiveTarget
-from gauntlet.naming import new_bucket_name
+from gauntlet.naming import create_bucket_params, new_bucket_name
 from gauntlet.verdict import S3Mismatch, client_error_details
 
 pytestmark = [pytest.mark.buckets, pytest.mark.severity("client")]
-
-
-def _create_params(target: LiveTarget, name: str) -> dict[str, Any]:
-    params: dict[str, Any] = {"Bucket": name}
-    if target.region and target.region != "us-east-1":
-        params["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
-    return params
 
 
 @pytest.fixture
@@ -73,7 +66,7 @@ def test_create_bucket_answers_200_with_location(target, admin, run_id, own_buck
     """
     name = new_bucket_name(run_id)
     own_buckets.append(name)
-    answer = admin.create_bucket(**_create_params(target, name))
+    answer = admin.create_bucket(**create_bucket_params(name, target.region))
     expect_equal(status_of(answer), 200, "CreateBucket status")
     location = header(answer, "location")
     if target.region in ("", "us-east-1"):
@@ -125,7 +118,7 @@ def test_delete_empty_bucket_is_204_then_gone(target, admin, s3, run_id, own_buc
     """
     name = new_bucket_name(run_id)
     own_buckets.append(name)
-    admin.create_bucket(**_create_params(target, name))
+    admin.create_bucket(**create_bucket_params(name, target.region))
     answer = s3.delete_bucket(Bucket=name)
     expect_equal(status_of(answer), 204, "DeleteBucket status")
     with expect_error(404, None, "HeadBucket after DeleteBucket"):
@@ -153,7 +146,7 @@ def test_delete_nonempty_bucket_is_409_bucketnotempty(target, s3, admin, run_id,
     # a bucket of the case's own: a server that wrongly deletes it must not turn cleanup into noise
     bucket = new_bucket_name(run_id)
     own_buckets.append(bucket)
-    admin.create_bucket(**_create_params(target, bucket))
+    admin.create_bucket(**create_bucket_params(bucket, target.region))
     admin.put_object(Bucket=bucket, Key="still-here", Body=b"x")
     with expect_error(409, "BucketNotEmpty", "DeleteBucket on a non-empty bucket"):
         s3.delete_bucket(Bucket=bucket)
@@ -171,7 +164,7 @@ def test_create_bucket_already_owned(target, s3, admin, bucket):
     admin.put_object(Bucket=bucket, Key="kept", Body=b"kept")
     legacy_ok = target.region in ("", "us-east-1")
     try:
-        answer = s3.create_bucket(**_create_params(target, bucket))
+        answer = s3.create_bucket(**create_bucket_params(bucket, target.region))
     except botocore.exceptions.ClientError:
         with expect_error(409, "BucketAlreadyOwnedByYou", "CreateBucket on a bucket the caller owns"):
             raise
@@ -219,7 +212,7 @@ def _expect_invalid_name_rejected(client: Any, target: LiveTarget, name: str, ru
     exactly that bucket again (unless it existed before this case) and fail."""
     existed = _exists(client, name)
     try:
-        client.create_bucket(**_create_params(target, name))
+        client.create_bucket(**create_bucket_params(name, target.region))
     except botocore.exceptions.ClientError:
         with expect_error(400, "InvalidBucketName", rule):
             raise
@@ -265,7 +258,7 @@ def test_create_bucket_accepts_valid_edge_name(target, admin, s3, run_id, own_bu
     """
     name = VALID_EDGE_NAMES[shape](new_bucket_name(run_id))
     own_buckets.append(name)
-    answer = admin.create_bucket(**_create_params(target, name))
+    answer = admin.create_bucket(**create_bucket_params(name, target.region))
     expect_equal(status_of(answer), 200, f"CreateBucket named {name!r} ({len(name)} chars)")
     expect_equal(status_of(s3.head_bucket(Bucket=name)), 200, f"HeadBucket on {name!r}")
 

@@ -29,7 +29,7 @@ from gauntlet.checks import expect_equal, expect_true, status_of
 from gauntlet.cleanup import delete_bucket
 from gauntlet.clients import make_client
 from gauntlet.data import KiB, md5_hex
-from gauntlet.naming import new_bucket_name
+from gauntlet.naming import create_bucket_params, new_bucket_name
 from gauntlet.plugin import record_leftover
 from gauntlet.verdict import S3Mismatch, client_error_details, is_not_implemented
 
@@ -414,9 +414,7 @@ def test_concurrent_createbucket_of_one_name_by_its_owner(target: Any, clients: 
     all AWS Regions except in the North Virginia Region. For legacy compatibility, if you re-create an
     existing bucket that you already own in the North Virginia Region, Amazon S3 returns 200 OK").
     """
-    params: dict[str, Any] = {"Bucket": fresh_bucket_name}
-    if target.region and target.region != "us-east-1":
-        params["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
+    params = create_bucket_params(fresh_bucket_name, target.region)
     legacy_ok = target.region in ("", "us-east-1")
 
     def create(client: Any) -> tuple[int | None, str | None, str]:

@@ -23,7 +23,7 @@ import pytest
 
 from gauntlet.checks import expect_equal, expect_http_error, expect_true
 from gauntlet.cleanup import delete_bucket
-from gauntlet.naming import new_bucket_name
+from gauntlet.naming import create_bucket_params, new_bucket_name
 from gauntlet.plugin import record_leftover
 from gauntlet.verdict import S3Mismatch
 
@@ -51,10 +51,7 @@ def own(bucket_factory: Callable[..., str], target: Any, run_id: str, request: p
     names = sorted(bucket_factory() for _ in range(4))
     admin = target.client(checksum_mode="when_required", content_md5_deletes=True)
     decoy = new_bucket_name(run_id, worker=os.environ.get("PYTEST_XDIST_WORKER", "w") + "x")
-    params: dict[str, Any] = {"Bucket": decoy}
-    if target.region and target.region != "us-east-1":
-        params["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
-    admin.create_bucket(**params)
+    admin.create_bucket(**create_bucket_params(decoy, target.region))
     assert not decoy.startswith(_worker_prefix(names)), decoy
     yield names
     try:

@@ -27,7 +27,7 @@ from gauntlet.checks import expect_equal, expect_error, expect_true, header, sta
 from gauntlet.cleanup import CleanupError, delete_bucket
 from gauntlet.data import md5_hex
 from gauntlet.multipart_helpers import complete, create_upload, upload_parts
-from gauntlet.naming import new_bucket_name
+from gauntlet.naming import create_bucket_params, new_bucket_name
 from gauntlet.verdict import S3Mismatch, client_error_details, is_not_implemented
 
 pytestmark = [pytest.mark.versioning, pytest.mark.requires("versioning"), pytest.mark.severity("data")]
@@ -465,10 +465,7 @@ def test_many_versions_and_delete_markers_are_fully_cleaned_up(
     """
     admin = s3_client(checksum_mode="when_required")
     name = new_bucket_name(run_id)
-    params: dict[str, Any] = {"Bucket": name}
-    if target.region and target.region != "us-east-1":
-        params["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
-    admin.create_bucket(**params)
+    admin.create_bucket(**create_bucket_params(name, target.region))
     request.addfinalizer(lambda: _delete_if_present(admin, name, run_id))
     _set_versioning(s3, name)
     for key in ("a", "b", "nested/c"):

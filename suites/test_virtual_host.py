@@ -24,8 +24,7 @@ import pytest
 from gauntlet.checks import expect_equal, expect_error, expect_status, expect_true, status_of, unsupported
 from gauntlet.cleanup import delete_bucket
 from gauntlet.data import KiB, payload
-from gauntlet.fleet import LiveTarget
-from gauntlet.naming import new_bucket_name
+from gauntlet.naming import create_bucket_params, new_bucket_name
 from gauntlet.sigv4_helpers import list_keys
 from gauntlet.verdict import client_error_details
 
@@ -43,13 +42,6 @@ def _vhost(s3_client: Callable[..., Any], bucket: str) -> Any:
     host = urlsplit(client.generate_presigned_url("head_bucket", Params={"Bucket": bucket})).hostname or ""
     assert host.startswith(f"{bucket}."), f"harness: the virtual-host client addresses {host!r}, not {bucket}.*"
     return client
-
-
-def _create_params(target: LiveTarget, name: str) -> dict[str, Any]:
-    params: dict[str, Any] = {"Bucket": name}
-    if target.region and target.region != "us-east-1":
-        params["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
-    return params
 
 
 @pytest.fixture
@@ -188,7 +180,7 @@ def test_create_and_delete_bucket_with_bucket_in_host(target, s3_client, admin, 
     name = new_bucket_name(run_id)
     own_buckets.append(name)
     client = _vhost(s3_client, name)
-    expect_equal(status_of(client.create_bucket(**_create_params(target, name))), 200,
+    expect_equal(status_of(client.create_bucket(**create_bucket_params(name, target.region))), 200,
                  "CreateBucket (virtual-hosted style) status")
     expect_equal(status_of(admin.head_bucket(Bucket=name)), 200, "HeadBucket (path style) after CreateBucket")
     expect_equal(status_of(client.delete_bucket(Bucket=name)), 204, "DeleteBucket (virtual-hosted style) status")
@@ -209,7 +201,7 @@ def test_bucket_name_with_dots_is_addressed_by_host(target, s3_client, admin, ru
     base = new_bucket_name(run_id)
     name = base[:-9] + "." + base[-8:]  # s3g-<run>-<worker>.<n>: still under the run's prefix
     own_buckets.append(name)
-    admin.create_bucket(**_create_params(target, name))
+    admin.create_bucket(**create_bucket_params(name, target.region))
     client = _vhost(s3_client, name)
     body = payload(KiB, seed=85)
     client.put_object(Bucket=name, Key="dotted.bin", Body=body)
