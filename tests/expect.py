@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +60,24 @@ def load(target: str) -> dict[str, dict[str, dict[str, Any]]]:
     return pins
 
 
-def compare(target: str, rows: list[dict[str, Any]], suites: set[str] | None = None) -> list[str]:
-    """Differences between a run's rows and the pins, one readable line each."""
+@dataclass(frozen=True)
+class Difference:
+    """One case whose verdict differs from its pin (or that has no pin, or did not run)."""
+
+    suite: str
+    case: str
+    line: str
+
+    @property
+    def node_id(self) -> str:
+        """The pytest node id that runs this case alone: `suites/test_x.py::test_y[p]`."""
+        return f"suites/{self.suite}.py::{self.case}"
+
+
+def differences(target: str, rows: list[dict[str, Any]], suites: set[str] | None = None) -> list[Difference]:
+    """Cases of a run whose verdict differs from the pins, each with a readable line."""
     pins = load(target)
-    problems: list[str] = []
+    found: list[Difference] = []
     seen: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         if row["target"] != target:
@@ -71,19 +86,26 @@ def compare(target: str, rows: list[dict[str, Any]], suites: set[str] | None = N
         seen[suite].add(case)
         pinned = pins.get(suite, {}).get(case)
         if pinned is None:
-            problems.append(f"{target} {suite}::{case}: no pinned verdict (got {row['outcome']}: {row['message']})")
+            found.append(Difference(suite, case, f"{target} {suite}::{case}: no pinned verdict "
+                                                 f"(got {row['outcome']}: {row['message']})"))
         elif row["outcome"] != pinned["outcome"] and row["outcome"] not in (pinned.get("also") or []):
             note = f" [pinned because: {pinned['note']}]" if pinned.get("note") else ""
-            problems.append(
+            found.append(Difference(suite, case, (
                 f"{target} {suite}::{case}: pinned {pinned['outcome']}, got {row['outcome']}"
                 f"{': ' + row['message'] if row['message'] else ''}{note}"
-            )
+            )))
     for suite, cases in pins.items():
         if suites is not None and suite not in suites:
             continue
         for case in sorted(set(cases) - seen.get(suite, set())):
-            problems.append(f"{target} {suite}::{case}: pinned {cases[case]['outcome']}, but the case did not run")
-    return problems
+            found.append(Difference(suite, case, f"{target} {suite}::{case}: pinned {cases[case]['outcome']}, "
+                                                 "but the case did not run"))
+    return found
+
+
+def compare(target: str, rows: list[dict[str, Any]], suites: set[str] | None = None) -> list[str]:
+    """Differences between a run's rows and the pins, one readable line each."""
+    return [difference.line for difference in differences(target, rows, suites)]
 
 
 def _dump(cases: dict[str, dict[str, Any]]) -> str:
