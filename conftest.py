@@ -1,3 +1,3 @@
 """Root conftest: the s3gauntlet pytest plugin (targets, launch, verdicts, result rows)."""
 
-pytest_plugins = ["gauntlet.plugin"]
+pytest_plugins = ["gauntlet.plugin.hooks"]

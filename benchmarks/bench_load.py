@@ -9,7 +9,7 @@ server to the last CPU and each client process to the first, then run the same
 
 * ``boto3``: one boto3 client in a loop (what a boto3-based Locust user costs at best);
 * ``harness``: :class:`loadtests.users.S3User` (FastHttpUser + lean connection +
-  gauntlet.sigv4.Signer) in Locust's local runner, signed requests;
+  gauntlet.s3.sigv4.Signer) in Locust's local runner, signed requests;
 * ``harness-session``: the same user sending through Locust's own FastHttpSession;
 * ``fasthttp-unsigned`` (floor): a bare FastHttpUser doing ``self.client.get(path)``
   without any signature (the server answers 403, one small response each);
@@ -65,9 +65,9 @@ def _cpu() -> float:
 
 
 def _child_boto3(plan: dict[str, Any], seconds: float, warmup: float) -> dict[str, Any]:
-    from gauntlet.clients import make_client
-    from gauntlet.loadprofile import object_key
-    from gauntlet.targets import Credentials
+    from gauntlet.config.profiles import object_key
+    from gauntlet.config.targets import Credentials
+    from gauntlet.s3.clients import make_client
 
     creds = Credentials(os.environ["GAUNTLET_LOAD_ACCESS_KEY"], os.environ["GAUNTLET_LOAD_SECRET_KEY"])
     client = make_client(plan["endpoint"], creds, region=plan["region"], checksum_mode="when_required")
@@ -198,11 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return child_main(args.child, args.seconds, args.warmup, args.users)
 
-    from gauntlet.fleet import Fleet
-    from gauntlet.loadprofile import load_profile
-    from gauntlet.loadrun import BucketFiller, _locust_env
-    from gauntlet.naming import new_run_id
-    from gauntlet.targets import load_targets
+    from gauntlet.config.profiles import load_profile
+    from gauntlet.config.targets import load_targets
+    from gauntlet.fleet.running import Fleet
+    from gauntlet.load.run import BucketFiller, _locust_env
+    from gauntlet.s3.naming import new_run_id
 
     clients = [c.strip() for c in args.clients.split(",") if c.strip()]
     unknown = [c for c in clients if c not in CLIENTS]

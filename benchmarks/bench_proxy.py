@@ -6,7 +6,7 @@ Launches the server (as the harness does), stores one small object, then for eac
 of "direct" and "proxy" runs: a throughput phase (``--connections`` keep-alive
 connections in threads, as many signed GETs as they can for ``--seconds``) and a
 latency phase (one connection, sequential GETs). The client signs with
-gauntlet.sigv4.Signer and talks http.client, so the client costs as little as
+gauntlet.s3.sigv4.Signer and talks http.client, so the client costs as little as
 Python allows; all processes share this machine's cores, as they do in a run.
 """
 
@@ -25,11 +25,11 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gauntlet import sigv4  # noqa: E402
-from gauntlet.clients import make_client  # noqa: E402
+from gauntlet.config.targets import load_targets  # noqa: E402
 from gauntlet.faults import start_proxy  # noqa: E402
-from gauntlet.fleet import Fleet, LiveTarget  # noqa: E402
-from gauntlet.targets import load_targets  # noqa: E402
+from gauntlet.fleet.running import Fleet, LiveTarget  # noqa: E402
+from gauntlet.s3 import sigv4  # noqa: E402
+from gauntlet.s3.clients import make_client  # noqa: E402
 
 BUCKET = "s3g-bench-proxy"
 KEY = "small.bin"

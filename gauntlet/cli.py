@@ -35,11 +35,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from gauntlet.config.targets import FEATURES, TargetsFile, load_targets
 from gauntlet.errors import ExitCode, GauntletError, UnknownTarget, exit_code_of
-from gauntlet.fleet import Fleet
-from gauntlet.naming import is_run_id
+from gauntlet.fleet.running import Fleet
 from gauntlet.parity.cli import add_parser as add_parity_parser
-from gauntlet.targets import FEATURES, TargetsFile, load_targets
+from gauntlet.s3.naming import is_run_id
 
 
 def _cmd_targets(args: argparse.Namespace) -> int:
@@ -130,7 +130,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_cleanup(args: argparse.Namespace) -> int:
-    from gauntlet.cleanup import sweep_run
+    from gauntlet.fleet.cleanup import sweep_run
 
     if not is_run_id(args.run_id):
         raise GauntletError(f"'{args.run_id}' is not a run id (expected YYYYMMDD-HHMMSS-xxxx)")
@@ -157,7 +157,7 @@ def _fraction(text: str) -> float:
 
 
 def _cmd_load_cmp(args: argparse.Namespace) -> int:
-    from gauntlet.loadcmp import analyse, as_json, compare, render
+    from gauntlet.load.cmp import analyse, as_json, compare, render
 
     first, second = analyse(args.run_a), analyse(args.run_b)
     changes = compare(first, second, args.min_band)
@@ -202,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _compat(argv: list[str]) -> int:
-    from gauntlet.launch.tools import main as install
+    from gauntlet.fleet.launch.tools import main as install
     from gauntlet.paths import SUITES_DIR
 
     code = install(["--for-run", *argv])
@@ -214,7 +214,7 @@ def _compat(argv: list[str]) -> int:
 
 
 def _loadrun(argv: list[str]) -> int:
-    from gauntlet.loadrun import main as loadrun
+    from gauntlet.load.run import main as loadrun
 
     return loadrun(argv)
 
@@ -238,7 +238,7 @@ DELEGATED: dict[str, Callable[[list[str]], int]] = {
     "report": _module_main("reports.cli"),
     "gate": _module_main("reports.gate"),
     "mutation": _module_main("gauntlet.faults.mutation"),
-    "install": _module_main("gauntlet.launch.tools"),
+    "install": _module_main("gauntlet.fleet.launch.tools"),
 }
 
 

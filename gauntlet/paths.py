@@ -1,6 +1,6 @@
 """Where things are: the project root and the folders and files the harness reads and writes, in one place.
 
-Standard library only (the install step `python -m gauntlet.launch.tools` imports it before any
+Standard library only (the install step `python -m gauntlet.fleet.launch.tools` imports it before any
 dependency is installed). Every module takes these paths from here instead of computing its own.
 """
 

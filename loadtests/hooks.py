@@ -1,6 +1,6 @@
 """Locust event listeners: the plan, the run's bounds, integrity/TTFB figures across workers, results.
 
-* ``init_command_line_parser``: ``--s3-plan PATH`` (the plan gauntlet.loadrun wrote;
+* ``init_command_line_parser``: ``--s3-plan PATH`` (the plan gauntlet.load.run wrote;
   hidden from the web UI).
 * ``init``: finer response-time buckets (two significant digits, so sub-millisecond
   latencies on loopback don't all read 0 or 1 ms); a master or standalone process
@@ -74,7 +74,7 @@ def _run_dir() -> Path | None:
 @events.init_command_line_parser.add_listener
 def _add_arguments(parser: Any) -> None:
     parser.add_argument("--s3-plan", type=str, default="", include_in_web_ui=False,
-                        help="s3gauntlet load plan (plan.json written by python -m gauntlet.loadrun)")
+                        help="s3gauntlet load plan (plan.json written by python -m gauntlet.load.run)")
 
 
 @events.init.add_listener
@@ -89,7 +89,7 @@ def _on_init(environment: Environment, **_kwargs: Any) -> None:
         return
     path = getattr(options, "s3_plan", "")
     if not path:
-        log.error("no --s3-plan given: start load runs with python -m gauntlet.loadrun")
+        log.error("no --s3-plan given: start load runs with python -m gauntlet.load.run")
         return
     text = Path(path).read_text(encoding="utf-8")
     options.s3_plan_json = text  # sent to workers with every spawn message
@@ -111,7 +111,7 @@ def _on_test_start(environment: Environment, **_kwargs: Any) -> None:
     if not isinstance(runner, MasterRunner):
         plan = _plan_from_options(environment) or STATE.plan
         if plan is None:
-            log.error("no load plan: start load runs with python -m gauntlet.loadrun")
+            log.error("no load plan: start load runs with python -m gauntlet.load.run")
             _give_up(environment, "config", "no load plan (--s3-plan) was given")
             return
         try:

@@ -1,9 +1,9 @@
 """Locust entry point for s3gauntlet load runs.
 
-    python -m gauntlet.loadrun --target rclone --profile small-objects     # the usual way
+    python -m gauntlet.load.run --target rclone --profile small-objects     # the usual way
     locust -f loadtests/locustfile.py --s3-plan runs/<id>/plan.json ...    # what it runs
 
-The plan (written by gauntlet.loadrun after prefilling) names the endpoint, the
+The plan (written by gauntlet.load.run after prefilling) names the endpoint, the
 buckets and the profile; the keys come from GAUNTLET_LOAD_ACCESS_KEY and
 GAUNTLET_LOAD_SECRET_KEY. Workers (``--worker``) get the plan from the master.
 """
@@ -17,7 +17,7 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from gauntlet import localhost_dns  # noqa: E402
+from gauntlet.s3 import localhost_dns  # noqa: E402
 from loadtests import hooks  # noqa: E402,F401  (event listeners)
 from loadtests.users import S3User  # noqa: E402
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from gauntlet.loadprofile import class_bounds, split_name
+from gauntlet.config.profiles import class_bounds, split_name
 from loadtests.s3ops import percentile
 
 SUMMARY_FIELDS = ("run_id", "target", "operation", "size_class", "size_bytes", "requests", "failures", "rps", "mb_s",

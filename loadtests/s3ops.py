@@ -2,7 +2,7 @@
 
 No Locust and no gevent here (the unit tests import this module; importing Locust
 monkey-patches the whole process). Per request the users pay for one signature
-(:class:`gauntlet.sigv4.Signer`: derived key cached per day, HMAC pads precomputed)
+(:class:`gauntlet.s3.sigv4.Signer`: derived key cached per day, HMAC pads precomputed)
 and one string format; everything else is computed once per process:
 
 * object paths (canonical, percent-encoded) and request names (``GET 4KiB``);
@@ -10,7 +10,7 @@ and one string format; everything else is computed once per process:
   signed, their SHA-256 (``UNSIGNED-PAYLOAD`` otherwise, the default);
 * LIST queries per prefix, already in canonical order (sent exactly as signed).
 
-The plan (``plan.json``, written by :mod:`gauntlet.loadrun`) says where to go and
+The plan (``plan.json``, written by :mod:`gauntlet.load.run`) says where to go and
 what was prefilled; it holds no secrets. Keys come from the environment
 (``GAUNTLET_LOAD_ACCESS_KEY`` / ``GAUNTLET_LOAD_SECRET_KEY`` / ``GAUNTLET_LOAD_SESSION_TOKEN``).
 """
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from gauntlet.loadprofile import (
+from gauntlet.config.profiles import (
     Pattern,
     Profile,
     SizeSpec,
@@ -41,7 +41,7 @@ from gauntlet.loadprofile import (
     request_name,
     size_class,
 )
-from gauntlet.sigv4 import EMPTY_SHA256, UNSIGNED_PAYLOAD, Signer, canonical_query, canonical_uri
+from gauntlet.s3.sigv4 import EMPTY_SHA256, UNSIGNED_PAYLOAD, Signer, canonical_query, canonical_uri
 
 ENV_ACCESS_KEY = "GAUNTLET_LOAD_ACCESS_KEY"
 ENV_SECRET_KEY = "GAUNTLET_LOAD_SECRET_KEY"
@@ -441,7 +441,7 @@ def context_from_env(plan: Mapping[str, Any], environ: Mapping[str, str] | None 
     env = os.environ if environ is None else environ
     access_key, secret_key = env.get(ENV_ACCESS_KEY), env.get(ENV_SECRET_KEY)
     if not access_key or not secret_key:
-        raise RuntimeError(f"set {ENV_ACCESS_KEY} and {ENV_SECRET_KEY} (python -m gauntlet.loadrun does it for you)")
+        raise RuntimeError(f"set {ENV_ACCESS_KEY} and {ENV_SECRET_KEY} (python -m gauntlet.load.run does it for you)")
     return LoadContext(plan, access_key, secret_key, env.get(ENV_SESSION_TOKEN) or None)
 
 

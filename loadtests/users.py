@@ -5,7 +5,7 @@ through Locust's own FastHttpSession (``self.client``); with ``transport: lean``
 default) it goes through a :class:`~loadtests.transport.LeanConnection` owned by the
 user, which skips the session's per-request URL, cookie and header machinery (see
 ``benchmarks/bench_load.py`` for what that buys). Either way each request is signed
-with :class:`gauntlet.sigv4.Signer` and reported with the operation and size class
+with :class:`gauntlet.s3.sigv4.Signer` and reported with the operation and size class
 as its name (``GET 4KiB``), bytes moved as its length, and failures as exceptions:
 an unexpected status (``HTTP 503 SlowDown``) or wrong bytes (``IntegrityError``).
 
@@ -25,7 +25,7 @@ from typing import Any
 
 from locust import FastHttpUser, task
 
-from gauntlet.sigv4 import EMPTY_SHA256, UNSIGNED_PAYLOAD, canonical_query
+from gauntlet.s3.sigv4 import EMPTY_SHA256, UNSIGNED_PAYLOAD, canonical_query
 from loadtests import s3ops
 from loadtests.s3ops import IntegrityError, LoadContext, Obj, S3Error, s3_error
 from loadtests.transport import DISCARD, KEEP, MD5, LeanConnection, Reply
@@ -79,7 +79,7 @@ class S3User(FastHttpUser):
     def on_start(self) -> None:
         ctx = current_context()
         if ctx is None:  # pragma: no cover - hooks refuse to start without a plan
-            raise RuntimeError("no load plan: run through python -m gauntlet.loadrun")
+            raise RuntimeError("no load plan: run through python -m gauntlet.load.run")
         self.ctx = ctx
         ep = ctx.endpoint
         self.conn = (LeanConnection(ep.host, ep.port, tls=ep.tls, verify=ctx.verify,

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from gauntlet.results import read_rows
+from gauntlet.rundir.rows import read_rows
 from reports.errors import NoResults
 
 OUTCOMES = ("pass", "fail", "unsupported", "error")

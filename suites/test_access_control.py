@@ -29,9 +29,10 @@ import botocore
 import botocore.exceptions
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_refused, expect_true, unsupported
-from gauntlet.data import payload
-from gauntlet.verdict import S3Mismatch, client_error_details, is_not_implemented
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_refused, expect_true, unsupported
+from gauntlet.plugin.verdict import S3Mismatch
+from gauntlet.s3.data import payload
+from gauntlet.s3.errors import client_error_details, is_not_implemented
 
 pytestmark = [pytest.mark.access_control, pytest.mark.severity("client")]
 

@@ -33,15 +33,15 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_refused, unsupported
-from gauntlet.data import payload
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_refused, unsupported
+from gauntlet.s3.data import payload
 
 pytestmark = [pytest.mark.access_control, pytest.mark.severity("security")]
 
 BODY = payload(4_099, seed=91)
 OTHER = payload(1_031, seed=92)
 
-#: the user id the RGW launcher gives the second user (gauntlet/launch/rgw.py)
+#: the user id the RGW launcher gives the second user (gauntlet/fleet/launch/rgw.py)
 RGW_ALT_UID = "gauntlet-alt"
 #: servers whose launcher grants the second user every bucket through its own identity permissions
 _ALT_HAS_ALL_BUCKETS = ("minio", "seaweedfs")

@@ -1,6 +1,6 @@
 """Bucket create / head / delete, bucket naming, ListBuckets, GetBucketLocation.
 
-Every bucket a case creates is named by `gauntlet.naming.new_bucket_name(run_id)`
+Every bucket a case creates is named by `gauntlet.s3.naming.new_bucket_name(run_id)`
 (or derived from such a name, so it still carries the run prefix), except two
 invalid names that can't carry it (a 2-character name, an IP address). A server
 that wrongly accepts an invalid name gets that exact bucket deleted again by the
@@ -18,11 +18,12 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_true, header, status_of
-from gauntlet.cleanup import delete_bucket
-from gauntlet.fleet import LiveTarget
-from gauntlet.naming import create_bucket_params, new_bucket_name
-from gauntlet.verdict import S3Mismatch, client_error_details
+from gauntlet.fleet.cleanup import delete_bucket
+from gauntlet.fleet.running import LiveTarget
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_true, header, status_of
+from gauntlet.plugin.verdict import S3Mismatch
+from gauntlet.s3.errors import client_error_details
+from gauntlet.s3.naming import create_bucket_params, new_bucket_name
 
 pytestmark = [pytest.mark.buckets, pytest.mark.severity("client")]
 

@@ -13,7 +13,7 @@ cases run both client modes side by side and always read back with a `when_requi
 their failure messages say how the upload travelled.
 
 CRC32C and CRC64NVME: botocore computes them only with awscrt; without it the harness computes them
-(gauntlet.checksum_helpers) and sends the value as a header, so the server is still what is tested.
+(gauntlet.s3.checksums) and sends the value as a header, so the server is still what is tested.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from typing import Any
 import pytest
 from boto3.s3.transfer import TransferConfig
 
-from gauntlet import sigv4
-from gauntlet.checks import expect_equal, expect_error, expect_http_error, expect_status, expect_true, header
-from gauntlet.checksum_helpers import (
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_http_error, expect_status, expect_true, header
+from gauntlet.s3 import sigv4
+from gauntlet.s3.checksums import (
     ALGORITHMS,
     capture_requests,
     checksum_b64,
@@ -41,7 +41,7 @@ from gauntlet.checksum_helpers import (
     wire_of,
     wrong_checksum_b64,
 )
-from gauntlet.data import KiB, MiB, md5_hex, payload
+from gauntlet.s3.data import KiB, MiB, md5_hex, payload
 
 pytestmark = [pytest.mark.checksums, pytest.mark.requires("checksums"), pytest.mark.severity("data")]
 

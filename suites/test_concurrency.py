@@ -25,13 +25,14 @@ import botocore.exceptions
 import pytest
 
 from gauntlet import masking
-from gauntlet.checks import expect_equal, expect_true, status_of
-from gauntlet.cleanup import delete_bucket
-from gauntlet.clients import make_client
-from gauntlet.data import KiB, md5_hex
-from gauntlet.naming import create_bucket_params, new_bucket_name
-from gauntlet.plugin import record_leftover
-from gauntlet.verdict import S3Mismatch, client_error_details, is_not_implemented
+from gauntlet.fleet.cleanup import delete_bucket
+from gauntlet.plugin.checks import expect_equal, expect_true, status_of
+from gauntlet.plugin.hooks import record_leftover
+from gauntlet.plugin.verdict import S3Mismatch
+from gauntlet.s3.clients import make_client
+from gauntlet.s3.data import KiB, md5_hex
+from gauntlet.s3.errors import client_error_details, is_not_implemented
+from gauntlet.s3.naming import create_bucket_params, new_bucket_name
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.severity("data")]
 

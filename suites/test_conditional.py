@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_status, status_of
-from gauntlet.data import md5_hex
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_status, status_of
+from gauntlet.s3.data import md5_hex
 
 pytestmark = [pytest.mark.conditional, pytest.mark.severity("client")]
 

@@ -25,10 +25,10 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_refused, expect_true, status_of
-from gauntlet.data import md5_hex
-from gauntlet.listing_helpers import content_md5_delete_client, private_client
-from gauntlet.verdict import client_error_details
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_refused, expect_true, status_of
+from gauntlet.s3.data import md5_hex
+from gauntlet.s3.errors import client_error_details
+from suites._support.listing import content_md5_delete_client, private_client
 
 pytestmark = [pytest.mark.conditional, pytest.mark.severity("client")]
 

@@ -30,10 +30,8 @@ from typing import Any
 
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_true
-from gauntlet.data import MiB, payload
-from gauntlet.fleet import LiveTarget
-from gauntlet.interop import (
+from gauntlet.fleet.running import LiveTarget
+from gauntlet.interop.programs import (
     AWSCLI,
     LocalTree,
     ProgramRun,
@@ -47,6 +45,8 @@ from gauntlet.interop import (
     run_program,
     scratch_bucket_name,
 )
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_true
+from gauntlet.s3.data import MiB, payload
 
 pytestmark = [pytest.mark.interop, pytest.mark.severity("client")]
 

@@ -1,6 +1,6 @@
 """The SDKs and data tools people use, each through the same scenario, one case per client and step.
 
-Every client in gauntlet/interop_clients.py is a real program (interop/<client>/) run with its
+Every client in gauntlet/interop/clients.py is a real program (interop/<client>/) run with its
 defaults against the target: the AWS SDKs for JavaScript v3, Go v2, Java v2 and Rust, minio-py and
 OpenDAL go through the SDK scenario (CreateBucket, PutObject small and multipart through the client's
 own uploader, GetObject whole and ranged, HeadObject, ListObjectsV2 paginated, CopyObject, presigned
@@ -10,7 +10,7 @@ the exact steps and checks; the program checks bytes and answers and prints one 
 
 Each client runs once per target and run (the first case of that client runs it, under a lock shared
 by the pytest-xdist workers; the transcript is kept in runs/<id>/interop/). The clients are built
-before the run (`python -m gauntlet.launch.tools interop`; `tox -e compat -- -m interop` does it
+before the run (`python -m gauntlet.fleet.launch.tools interop`; `tox -e compat -- -m interop` does it
 first, once, cached in .gauntlet/tools/). A client that is not built is *unsupported* with the
 command that builds it; a step the program never reached is an *error*;
 a step that could not run because an earlier one failed is a *fail* naming that step.
@@ -28,11 +28,11 @@ from typing import Any
 
 import pytest
 
-from gauntlet.checks import unsupported
-from gauntlet.fleet import LiveTarget
-from gauntlet.interop_clients import CLIENTS, Client
-from gauntlet.interop_transcript import Transcript, transcript_for
-from gauntlet.verdict import S3Mismatch
+from gauntlet.fleet.running import LiveTarget
+from gauntlet.interop.clients import CLIENTS, Client
+from gauntlet.interop.transcript import Transcript, transcript_for
+from gauntlet.plugin.checks import unsupported
+from gauntlet.plugin.verdict import S3Mismatch
 
 pytestmark = [pytest.mark.interop, pytest.mark.severity("client")]
 

@@ -23,8 +23,9 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_refused, expect_true, status_of, unsupported
-from gauntlet.verdict import S3Mismatch, client_error_details, is_not_implemented
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_refused, expect_true, status_of, unsupported
+from gauntlet.plugin.verdict import S3Mismatch
+from gauntlet.s3.errors import client_error_details, is_not_implemented
 
 pytestmark = [pytest.mark.lifecycle, pytest.mark.severity("client")]
 

@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 
-from gauntlet.checks import expect_equal, expect_http_error, expect_true
-from gauntlet.cleanup import delete_bucket
-from gauntlet.naming import create_bucket_params, new_bucket_name
-from gauntlet.plugin import record_leftover
-from gauntlet.verdict import S3Mismatch
+from gauntlet.fleet.cleanup import delete_bucket
+from gauntlet.plugin.checks import expect_equal, expect_http_error, expect_true
+from gauntlet.plugin.hooks import record_leftover
+from gauntlet.plugin.verdict import S3Mismatch
+from gauntlet.s3.naming import create_bucket_params, new_bucket_name
 
 pytestmark = [pytest.mark.buckets, pytest.mark.severity("client")]
 

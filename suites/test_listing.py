@@ -2,7 +2,7 @@
 
 Setup objects are written with a `when_required` client, so checksum handling on
 PutObject can't turn a listing case into a failure. DeleteObjects cases about its
-semantics use a client that sends Content-MD5 (see gauntlet/listing_helpers.py);
+semantics use a client that sends Content-MD5 (see suites/_support/listing.py);
 only `test_delete_objects_accepted_without_content_md5` uses the default client.
 """
 
@@ -15,9 +15,10 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_true, status_of
-from gauntlet.data import md5_hex, payload
-from gauntlet.listing_helpers import (
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_true, status_of
+from gauntlet.s3.data import md5_hex, payload
+from gauntlet.s3.naming import new_bucket_name
+from suites._support.listing import (
     captured_bodies,
     content_md5_delete_client,
     keys_of,
@@ -27,7 +28,6 @@ from gauntlet.listing_helpers import (
     put_keys,
     xml_texts,
 )
-from gauntlet.naming import new_bucket_name
 
 pytestmark = [pytest.mark.listing, pytest.mark.severity("client")]
 

@@ -6,7 +6,7 @@ GetObject / HeadObject (partNumber); Amazon S3 User Guide, "Uploading and copyin
 objects using multipart upload" and "Checking object integrity" (multipart ETags).
 
 SSE and checksum variants of multipart uploads live in the sse and checksums suites.
-Part data is shared: `gauntlet.multipart_helpers.part(i)` is one cached 5 MiB buffer
+Part data is shared: `suites._support.multipart.part(i)` is one cached 5 MiB buffer
 per index for the whole process.
 """
 
@@ -17,9 +17,10 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_true, header, status_of
-from gauntlet.data import MiB, md5_hex, payload
-from gauntlet.multipart_helpers import (
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_true, header, status_of
+from gauntlet.s3.data import MiB, md5_hex, payload
+from gauntlet.s3.errors import client_error_details
+from suites._support.multipart import (
     MIN_PART,
     ZERO_ETAG,
     complete,
@@ -31,7 +32,6 @@ from gauntlet.multipart_helpers import (
     small,
     upload_parts,
 )
-from gauntlet.verdict import client_error_details
 
 pytestmark = [pytest.mark.multipart, pytest.mark.severity("data")]
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_http_error
-from gauntlet.checksum_helpers import checksum_b64, composite_b64
-from gauntlet.data import md5_hex, multipart_etag, payload
-from gauntlet.listing_helpers import private_client
-from gauntlet.multipart_helpers import part, put_multipart_object, small
-from gauntlet.verdict import S3Mismatch
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_http_error
+from gauntlet.plugin.verdict import S3Mismatch
+from gauntlet.s3.checksums import checksum_b64, composite_b64
+from gauntlet.s3.data import md5_hex, multipart_etag, payload
+from suites._support.listing import private_client
+from suites._support.multipart import part, put_multipart_object, small
 
 pytestmark = [pytest.mark.objects, pytest.mark.severity("client")]
 

@@ -10,7 +10,7 @@ x-amz-object-lock-retain-until-date, x-amz-object-lock-legal-hold), DeleteObject
 A lock that does not protect is silent data loss, so the module's default severity is `data`; the
 cases that check *how* a request is refused (status and code) are `client`/`detail`, beside a case
 that checks *that* it was refused and reads the state back. GOVERNANCE and COMPLIANCE retention on
-versions are in suites/test_object_lock_retention.py; the helpers in gauntlet/lock_helpers.py.
+versions are in suites/test_object_lock_retention.py; the helpers in suites/_support/locks.py.
 
 Every case on a lock-enabled bucket first checks (GetObjectLockConfiguration) that the server kept
 the lock flag: NotImplemented there makes the case unsupported, anything else but Enabled fails it.
@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_refused, expect_true, status_of
-from gauntlet.lock_helpers import (
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_refused, expect_true, status_of
+from suites._support.locks import (
     BODY,
     GOV,
     expect_no_object,
@@ -36,7 +36,7 @@ from gauntlet.lock_helpers import (
     to_second,
     until_in,
 )
-from gauntlet.multipart_helpers import complete, create_upload, upload_parts
+from suites._support.multipart import complete, create_upload, upload_parts
 
 pytestmark = [pytest.mark.object_lock, pytest.mark.requires("object_lock"), pytest.mark.severity("data")]
 

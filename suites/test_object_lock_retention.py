@@ -24,8 +24,9 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_refused, header, status_of
-from gauntlet.lock_helpers import (
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_refused, header, status_of
+from gauntlet.s3.errors import client_error_details
+from suites._support.locks import (
     COMP,
     GOV,
     expect_version,
@@ -37,7 +38,6 @@ from gauntlet.lock_helpers import (
     stamp,
     until_in,
 )
-from gauntlet.verdict import client_error_details
 
 pytestmark = [pytest.mark.object_lock, pytest.mark.requires("object_lock"), pytest.mark.severity("data")]
 

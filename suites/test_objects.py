@@ -22,10 +22,10 @@ from typing import Any
 
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_true, header, status_of
-from gauntlet.data import MiB, md5_hex, payload
-from gauntlet.naming import new_bucket_name
-from gauntlet.verdict import S3Mismatch
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_true, header, status_of
+from gauntlet.plugin.verdict import S3Mismatch
+from gauntlet.s3.data import MiB, md5_hex, payload
+from gauntlet.s3.naming import new_bucket_name
 
 pytestmark = [pytest.mark.objects, pytest.mark.severity("client")]
 

@@ -1,9 +1,9 @@
 """Browser POST uploads (PostObject) with a SigV4 POST policy, in depth.
 
 Forms come from boto3 (`generate_presigned_post`) or are built and signed by the harness
-(gauntlet.sigv4_helpers.post_form, signed by gauntlet.sigv4.post_policy_signature), so a case can
+(suites._support.signing.post_form, signed by gauntlet.s3.sigv4.post_policy_signature), so a case can
 sign a policy boto3 won't produce (expired, another bucket, not JSON) or send the form's parts in
-an order a browser would not (gauntlet.sigv4_helpers.post_parts). Every refused form is followed
+an order a browser would not (suites._support.signing.post_parts). Every refused form is followed
 by a read-back: a refused upload must store nothing.
 
 References: Amazon S3 API Reference, PostObject ("POST Object"), "Authenticating Requests in
@@ -23,9 +23,19 @@ import botocore.exceptions
 import pytest
 import requests
 
-from gauntlet.checks import error_code_of, expect_equal, expect_http_error, expect_status, expect_true, unsupported
-from gauntlet.data import KiB, payload
-from gauntlet.sigv4_helpers import (
+from gauntlet.config.targets import Credentials
+from gauntlet.plugin.checks import (
+    error_code_of,
+    expect_equal,
+    expect_http_error,
+    expect_status,
+    expect_true,
+    unsupported,
+)
+from gauntlet.plugin.verdict import S3Mismatch
+from gauntlet.s3.data import KiB, payload
+from gauntlet.s3.errors import is_not_implemented
+from suites._support.signing import (
     error_message,
     expect_message_contains,
     expect_not_stored,
@@ -35,8 +45,6 @@ from gauntlet.sigv4_helpers import (
     post_upload,
     xml_field,
 )
-from gauntlet.targets import Credentials
-from gauntlet.verdict import S3Mismatch, is_not_implemented
 
 pytestmark = [pytest.mark.presign, pytest.mark.requires("presign"), pytest.mark.requires("post_policy"),
               pytest.mark.severity("security")]

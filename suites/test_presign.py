@@ -1,7 +1,7 @@
 """Presigned URLs (query-string SigV4); browser POST uploads are in suites/test_post_object.py.
 
 Presigned URLs come from boto3 (`generate_presigned_url`) and from the harness presigner
-(gauntlet.sigv4.presign), and are used with plain `requests`, as a browser or curl would.
+(gauntlet.s3.sigv4.presign), and are used with plain `requests`, as a browser or curl would.
 Negative cases tamper with a valid URL or sign one already expired (no sleeping).
 
 References: Amazon S3 API Reference, "Authenticating Requests: Using Query Parameters (AWS
@@ -15,15 +15,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from gauntlet import sigv4
-from gauntlet.checks import expect_equal, expect_http_error, expect_status
-from gauntlet.data import KiB, payload
-from gauntlet.sigv4_helpers import (
+from gauntlet.config.targets import Credentials
+from gauntlet.plugin.checks import expect_equal, expect_http_error, expect_status
+from gauntlet.s3 import sigv4
+from gauntlet.s3.data import KiB, payload
+from suites._support.signing import (
     expect_message_contains,
     expect_not_stored,
     list_keys,
 )
-from gauntlet.targets import Credentials
 
 pytestmark = [pytest.mark.presign, pytest.mark.requires("presign"), pytest.mark.severity("security")]
 

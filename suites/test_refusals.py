@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_refused
-from gauntlet.checksum_helpers import param_name, wrong_checksum_b64
-from gauntlet.data import md5_hex, payload
-from gauntlet.listing_helpers import content_md5_delete_client, put_keys
-from gauntlet.multipart_helpers import ZERO_ETAG, complete, create_upload, part, part_etag, small, upload_parts
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_refused
+from gauntlet.s3.checksums import param_name, wrong_checksum_b64
+from gauntlet.s3.data import md5_hex, payload
+from suites._support.listing import content_md5_delete_client, put_keys
+from suites._support.multipart import ZERO_ETAG, complete, create_upload, part, part_etag, small, upload_parts
 
 pytestmark = pytest.mark.severity("data")
 

@@ -2,7 +2,7 @@
 
 Authentication is where S3-compatible servers are most often silently wrong: some
 accept any signature, some reject valid requests from real SDKs. Valid requests are
-signed by boto3 or by the harness signer (gauntlet.sigv4, which signs exactly what
+signed by boto3 or by the harness signer (gauntlet.s3.sigv4, which signs exactly what
 it sends: no path normalisation); negative cases sign one thing and send another.
 
 References: Amazon S3 API Reference, "Authenticating Requests (AWS Signature Version 4)",
@@ -19,11 +19,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from gauntlet import sigv4
-from gauntlet.checks import expect_equal, expect_http_error, expect_status, expect_true
-from gauntlet.data import KiB, payload
-from gauntlet.sigv4_helpers import error_message, expect_not_stored, list_keys
-from gauntlet.targets import Credentials
+from gauntlet.config.targets import Credentials
+from gauntlet.plugin.checks import expect_equal, expect_http_error, expect_status, expect_true
+from gauntlet.s3 import sigv4
+from gauntlet.s3.data import KiB, payload
+from suites._support.signing import error_message, expect_not_stored, list_keys
 
 pytestmark = [pytest.mark.sigv4, pytest.mark.severity("security")]
 

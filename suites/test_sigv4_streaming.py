@@ -33,11 +33,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from gauntlet import sigv4
-from gauntlet.checks import expect_equal, expect_http_error, expect_status, expect_true
-from gauntlet.data import KiB, payload
-from gauntlet.sigv4_helpers import expect_not_stored
-from gauntlet.verdict import S3Mismatch
+from gauntlet.plugin.checks import expect_equal, expect_http_error, expect_status, expect_true
+from gauntlet.plugin.verdict import S3Mismatch
+from gauntlet.s3 import sigv4
+from gauntlet.s3.data import KiB, payload
+from suites._support.signing import expect_not_stored
 
 pytestmark = [pytest.mark.sigv4, pytest.mark.severity("client")]
 

@@ -20,10 +20,11 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_true, header, status_of
-from gauntlet.data import KiB, MiB, payload
-from gauntlet.fleet import LiveTarget
-from gauntlet.sse_helpers import (
+from gauntlet.fleet.running import LiveTarget
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_true, header, status_of
+from gauntlet.s3.data import KiB, MiB, payload
+from gauntlet.s3.errors import client_error_details
+from suites._support.sse import (
     AES256,
     CUSTOMER_ALGORITHM,
     KEY_A,
@@ -35,14 +36,13 @@ from gauntlet.sse_helpers import (
     sse_c_transport,
     ssec,
 )
-from gauntlet.sse_helpers import b64 as _b64
-from gauntlet.sse_helpers import body as _body
-from gauntlet.sse_helpers import expect_key_not_echoed as _expect_key_not_echoed
-from gauntlet.sse_helpers import expect_sse_c_echo as _expect_sse_c_echo
-from gauntlet.sse_helpers import key_md5 as _key_md5
-from gauntlet.sse_helpers import multipart as _multipart
-from gauntlet.sse_helpers import plain_client as _plain
-from gauntlet.verdict import client_error_details
+from suites._support.sse import b64 as _b64
+from suites._support.sse import body as _body
+from suites._support.sse import expect_key_not_echoed as _expect_key_not_echoed
+from suites._support.sse import expect_sse_c_echo as _expect_sse_c_echo
+from suites._support.sse import key_md5 as _key_md5
+from suites._support.sse import multipart as _multipart
+from suites._support.sse import plain_client as _plain
 
 pytestmark = [pytest.mark.sse, pytest.mark.severity("security")]
 

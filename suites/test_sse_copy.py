@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_refused, expect_true, header
-from gauntlet.data import KiB, MiB, payload
-from gauntlet.fleet import LiveTarget
-from gauntlet.sse_helpers import (
+from gauntlet.fleet.running import LiveTarget
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_refused, expect_true, header
+from gauntlet.s3.data import KiB, MiB, payload
+from suites._support.sse import (
     AES256,
     AWS_KMS,
     CUSTOMER_ALGORITHM,

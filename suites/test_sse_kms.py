@@ -21,10 +21,11 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_refused, expect_true, header, status_of
-from gauntlet.data import KiB, MiB, payload
-from gauntlet.fleet import LiveTarget
-from gauntlet.sse_helpers import (
+from gauntlet.fleet.running import LiveTarget
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_refused, expect_true, header, status_of
+from gauntlet.s3.data import KiB, MiB, payload
+from gauntlet.s3.errors import client_error_details
+from suites._support.sse import (
     AES256,
     AWS_KMS,
     BUCKET_KEY_HEADER,
@@ -37,7 +38,6 @@ from gauntlet.sse_helpers import (
     names_kms_key,
     plain_client,
 )
-from gauntlet.verdict import client_error_details
 
 pytestmark = [pytest.mark.sse, pytest.mark.severity("client"), pytest.mark.requires("sse_kms")]
 

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import pytest
 import requests
 
-from gauntlet.checks import expect_equal, expect_error, expect_status, expect_true, header, status_of
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_status, expect_true, header, status_of
 
 KEY = "tags/object.txt"
 BODY = b"tagged object\n"

@@ -23,12 +23,13 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_true, header, status_of, unsupported
-from gauntlet.cleanup import CleanupError, delete_bucket
-from gauntlet.data import md5_hex
-from gauntlet.multipart_helpers import complete, create_upload, upload_parts
-from gauntlet.naming import create_bucket_params, new_bucket_name
-from gauntlet.verdict import S3Mismatch, client_error_details, is_not_implemented
+from gauntlet.fleet.cleanup import CleanupError, delete_bucket
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_true, header, status_of, unsupported
+from gauntlet.plugin.verdict import S3Mismatch
+from gauntlet.s3.data import md5_hex
+from gauntlet.s3.errors import client_error_details, is_not_implemented
+from gauntlet.s3.naming import create_bucket_params, new_bucket_name
+from suites._support.multipart import complete, create_upload, upload_parts
 
 pytestmark = [pytest.mark.versioning, pytest.mark.requires("versioning"), pytest.mark.severity("data")]
 

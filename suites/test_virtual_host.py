@@ -1,7 +1,7 @@
 """Virtual-hosted-style addressing: the bucket in the Host header (`bucket.domain`), not in the path.
 
 Every case needs a target that declares `virtual_host_domain` (the launched servers serve
-`bucket.localhost`; the harness resolves `*.localhost` to 127.0.0.1 itself, gauntlet/localhost_dns.py).
+`bucket.localhost`; the harness resolves `*.localhost` to 127.0.0.1 itself, gauntlet/s3/localhost_dns.py).
 Cases write through one style and read through the other where that shows the server took the
 bucket from the Host header: a server that ignored the Host would read the path's first segment as
 the bucket and answer NoSuchBucket, or worse, act on another bucket.
@@ -21,12 +21,12 @@ from urllib.parse import urlsplit
 import botocore.exceptions
 import pytest
 
-from gauntlet.checks import expect_equal, expect_error, expect_status, expect_true, status_of, unsupported
-from gauntlet.cleanup import delete_bucket
-from gauntlet.data import KiB, payload
-from gauntlet.naming import create_bucket_params, new_bucket_name
-from gauntlet.sigv4_helpers import list_keys
-from gauntlet.verdict import client_error_details
+from gauntlet.fleet.cleanup import delete_bucket
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_status, expect_true, status_of, unsupported
+from gauntlet.s3.data import KiB, payload
+from gauntlet.s3.errors import client_error_details
+from gauntlet.s3.naming import create_bucket_params, new_bucket_name
+from suites._support.signing import list_keys
 
 pytestmark = [pytest.mark.sigv4, pytest.mark.requires("virtual_host"), pytest.mark.severity("client")]
 

@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 
 from gauntlet.paths import PROJECT_ROOT
-from gauntlet.results import read_rows
+from gauntlet.rundir.rows import read_rows
 
 ROOT = PROJECT_ROOT
 EXPECTATIONS = ROOT / "tests" / "expectations"

@@ -13,10 +13,10 @@ import html
 import os
 import re
 
-from gauntlet import sigv4
 from gauntlet.faults.model import BUFFER_LIMIT, Request, Response, decode_aws_chunked, error_document
 from gauntlet.faults.registry import Fault, register, request_fault, response_fault
 from gauntlet.faults.signing import now_amz_date, parse_auth, presign_expired
+from gauntlet.s3 import sigv4
 
 OBJECT_READS = ("GetObject", "HeadObject")
 OBJECT_WRITES = ("PutObject", "CopyObject", "UploadPart", "UploadPartCopy", "CompleteMultipartUpload",
@@ -346,7 +346,7 @@ def _is_aws_chunked(req: Request) -> bool:
 @request_fault("accept-wrong-checksum", areas=("checksums",), buffer=_has_checksum)
 def accept_wrong_checksum(req: Request) -> None:
     """Never checks checksums: stores a body whose x-amz-checksum-* (header or trailer) or Content-MD5 is wrong."""
-    from gauntlet.checksum_helpers import checksum_b64
+    from gauntlet.s3.checksums import checksum_b64
 
     body = req.body
     if body is None:
@@ -608,7 +608,7 @@ def drop_policy_deny(req: Request) -> None:
     """Never enforces a bucket policy's Deny statements: PutBucketPolicy keeps only the Allow statements."""
     import json
 
-    from gauntlet.checksum_helpers import checksum_b64
+    from gauntlet.s3.checksums import checksum_b64
 
     try:
         document = json.loads(req.body or b"")
@@ -659,7 +659,7 @@ def _lifecycle_put(req: Request) -> bool:
 @request_fault("lifecycle-drop-filter", areas=("lifecycle",), buffer=_lifecycle_put)
 def lifecycle_drop_filter(req: Request) -> None:
     """Widens every lifecycle rule to the whole bucket: PutBucketLifecycleConfiguration stores <Filter><Prefix/>."""
-    from gauntlet.checksum_helpers import checksum_b64
+    from gauntlet.s3.checksums import checksum_b64
 
     body = req.body or b""
     widened = re.sub(rb"<Filter>.*?</Filter>", b"<Filter><Prefix></Prefix></Filter>", body, flags=re.S)

@@ -43,12 +43,12 @@ from typing import Any
 
 import yaml
 
+from gauntlet.config.targets import TargetsFile, load_targets
 from gauntlet.errors import ConfigError, ExitCode, GauntletError
 from gauntlet.faults.registry import FAULTS, Fault
-from gauntlet.fleet import Fleet, LiveTarget
+from gauntlet.fleet.running import Fleet, LiveTarget
 from gauntlet.paths import EXPECTATIONS_DIR, PROJECT_ROOT, RUNS_DIR
-from gauntlet.results import read_rows
-from gauntlet.targets import TargetsFile, load_targets
+from gauntlet.rundir.rows import read_rows
 
 ROOT = PROJECT_ROOT
 EXPECTATIONS = EXPECTATIONS_DIR / "mutation.yaml"

@@ -37,10 +37,11 @@ from urllib.parse import urlsplit
 
 import h11
 
+from gauntlet import paths
+from gauntlet.config.targets import Credentials
 from gauntlet.faults.model import BUFFER_LIMIT, REASONS, Headers, Request, Response, error_document
 from gauntlet.faults.registry import FAULTS, Fault
 from gauntlet.faults.signing import Signing
-from gauntlet.targets import Credentials
 
 LOOPBACK = "127.0.0.1"
 READ_SIZE = 256 * 1024
@@ -518,7 +519,7 @@ def start_proxy(upstream: Any, fault: str, log_dir: Path, *, check_signatures: b
         check_signatures=(fault == "none") if check_signatures is None else check_signatures,
         stats_path=str(stats_path),
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]),
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(paths.PROJECT_ROOT),
                                                          os.environ.get("PYTHONPATH", "")])}
     with open(log_path, "ab") as log_file:
         proc = subprocess.Popen([sys.executable, "-m", "gauntlet.faults.serve", "--log", str(log_path)],

@@ -13,7 +13,7 @@ The proxy holds the wrapped target's key pairs (main and alt user). That lets it
 Rule of the proxy: an edited request is signed again **only if the client's own
 signature was valid** (or the fault says so with ``force_resign``), so editing a
 request never turns a badly signed one into an accepted one by accident.
-Signing uses :mod:`gauntlet.sigv4` (``sign_request``, ``presign``, ``signing_key``).
+Signing uses :mod:`gauntlet.s3.sigv4` (``sign_request``, ``presign``, ``signing_key``).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from gauntlet import sigv4
+from gauntlet.config.targets import Credentials
 from gauntlet.faults.model import Headers, Request, join_query, split_query
-from gauntlet.targets import Credentials
+from gauntlet.s3 import sigv4
 
 _AUTH_RE = re.compile(r"^\s*AWS4-HMAC-SHA256\s+(.*)$", re.S)
 _QUERY_AUTH = {"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-expires", "x-amz-signedheaders",

@@ -131,10 +131,10 @@ def _fail(line: str, code: int) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run a comparison from parsed arguments; returns the exit code (never raises for known errors)."""
-    from gauntlet.fleet import Fleet
-    from gauntlet.meta import base_meta, write_meta
-    from gauntlet.naming import new_run_id
-    from gauntlet.targets import load_targets
+    from gauntlet.config.targets import load_targets
+    from gauntlet.fleet.running import Fleet
+    from gauntlet.rundir.meta import base_meta, write_meta
+    from gauntlet.s3.naming import new_run_id
 
     fleet = None
     try:

@@ -23,7 +23,7 @@ import botocore.exceptions
 
 from gauntlet.parity.listing import describe_client_error, fatal_error
 from gauntlet.parity.output import Difference
-from gauntlet.verdict import client_error_details
+from gauntlet.s3.errors import client_error_details
 
 NONE = "none"
 #: Answers meaning "the server has no such API" (rather than "not configured").

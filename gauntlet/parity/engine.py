@@ -38,8 +38,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from gauntlet.fleet import LiveTarget
-from gauntlet.meta import iso_now
+from gauntlet.fleet.running import LiveTarget
 from gauntlet.parity.config import compare_config
 from gauntlet.parity.errors import (
     CredentialsRejected,
@@ -65,7 +64,8 @@ from gauntlet.parity.listing import (
     merge_join,
 )
 from gauntlet.parity.output import BucketCounts, Difference, DifferenceWriter, Progress, write_summary
-from gauntlet.verdict import client_error_details, is_not_implemented
+from gauntlet.rundir.meta import iso_now
+from gauntlet.s3.errors import client_error_details, is_not_implemented
 
 CHUNK = 1024 * 1024
 MULTIPART_NOTE = ("multipart ETags (<md5>-<parts>) depend on the part size the uploader used, so they "

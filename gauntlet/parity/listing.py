@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 import botocore.exceptions
 
 from gauntlet.parity.errors import CredentialsRejected, ParityError, TargetGone
-from gauntlet.verdict import client_error_details
+from gauntlet.s3.errors import client_error_details
 
 T = TypeVar("T")
 U = TypeVar("U")

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from gauntlet.config.targets import load_targets
 from gauntlet.errors import BinaryMissing
-from gauntlet.launch import launcher_class
+from gauntlet.fleet.launch import launcher_class
 from gauntlet.paths import PROJECT_ROOT
-from gauntlet.targets import load_targets
 
 ROOT = PROJECT_ROOT
 
@@ -24,7 +24,7 @@ def require_server(target_name: str) -> None:
     assert target.launch is not None
     cls = launcher_class(target.launch.server)
     try:
-        from gauntlet.launch.base import which
+        from gauntlet.fleet.launch.base import which
 
         if not which(cls.binary, cls.binary_dirs):
             raise BinaryMissing(f"{cls.binary} is not installed; install it with: {cls.install_hint}")

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from gauntlet.config.targets import load_targets
 from gauntlet.errors import ExitCode
-from gauntlet.fleet import Fleet
-from gauntlet.launch.base import free_port
-from gauntlet.results import read_rows
-from gauntlet.targets import load_targets
+from gauntlet.fleet.launch.base import free_port
+from gauntlet.fleet.running import Fleet
+from gauntlet.rundir.rows import read_rows
 from tests.integration.conftest import require_server, run_cli, run_pytest
 
 pytestmark = pytest.mark.integration

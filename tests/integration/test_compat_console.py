@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.results import read_rows
+from gauntlet.rundir.rows import read_rows
 from tests.integration.conftest import require_server, run_pytest
 
 pytestmark = pytest.mark.integration

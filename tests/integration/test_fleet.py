@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.results import read_rows
+from gauntlet.rundir.rows import read_rows
 from tests import expect
 from tests.integration.conftest import require_server, run_pytest
 
@@ -87,8 +87,8 @@ def _differences_twice(target: str, first: list[expect.Difference], rerun_dir: P
 
 
 def _secrets_of(target: str, output: str) -> list[str]:
-    from gauntlet.launch import launcher_class
-    from gauntlet.targets import load_targets
+    from gauntlet.config.targets import load_targets
+    from gauntlet.fleet.launch import launcher_class
 
     spec = load_targets(environ={}).get(target)
     assert spec.launch is not None

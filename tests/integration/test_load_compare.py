@@ -1,6 +1,6 @@
 """One workload over several servers: a comparison of rclone, SeaweedFS and moto (quick to install).
 
-`python -m gauntlet.loadrun --target rclone,seaweedfs,moto` runs the smoke profile on each in turn
+`python -m gauntlet.load.run --target rclone,seaweedfs,moto` runs the smoke profile on each in turn
 with one seed, writes comparison.md / comparison.csv and report.html over the three run directories;
 the report's per-operation charts are checked in headless Chromium and a screenshot is kept.
 """

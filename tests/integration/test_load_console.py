@@ -26,7 +26,7 @@ def test_auto_run_time_with_plain_status_lines(tmp_path: Path) -> None:
     require_load()
     run_dir = tmp_path / "run"
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "gauntlet.loadrun", "--target", "rclone", "--profile", "smoke",
+    done = subprocess.run([sys.executable, "-m", "gauntlet.load.run", "--target", "rclone", "--profile", "smoke",
                            "--duration", "auto:25s", "--request-cap", "10000000", "--run-dir", str(run_dir)],
                           cwd=ROOT, env=loadrun_env(), capture_output=True, text=True, timeout=120)
     took = time.monotonic() - started

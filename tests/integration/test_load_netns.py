@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.launch.base import free_port
-from gauntlet.launch.rclone import RcloneLauncher
-from gauntlet.loadrun import ENV_ACCESS_KEY, ENV_SECRET_KEY
+from gauntlet.fleet.launch.base import free_port
+from gauntlet.fleet.launch.rclone import RcloneLauncher
+from gauntlet.load.run import ENV_ACCESS_KEY, ENV_SECRET_KEY
 from tests.integration.conftest import ROOT
 from tests.integration.netns import HostNetwork, available
 from tests.integration.test_load_run import loadrun_env, require_load
@@ -76,14 +76,14 @@ def test_master_and_workers_on_separate_network_hosts(tmp_path: Path) -> None:
                 encoding="utf-8")
             worker_env = loadrun_env({ENV_ACCESS_KEY: KEYS.access_key, ENV_SECRET_KEY: KEYS.secret_key})
             workers = [subprocess.Popen(
-                host.command([sys.executable, "-m", "gauntlet.loadrun", "--silent", "--worker",
+                host.command([sys.executable, "-m", "gauntlet.load.run", "--silent", "--worker",
                               "--master-host", net.address, "--master-port", str(master_port)]),
                 cwd=ROOT, env=worker_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 for host in net.hosts]
             before = [host.tx_bytes() for host in net.hosts]
             run_dir = tmp_path / "run"
             done = subprocess.run(
-                [sys.executable, "-m", "gauntlet.loadrun", "--silent", "--targets-file", str(targets),
+                [sys.executable, "-m", "gauntlet.load.run", "--silent", "--targets-file", str(targets),
                  "--target", "netns-rclone", "--profile", "smoke", "--run-time", "60s", "--request-cap", "1500",
                  "--run-dir", str(run_dir), "--master", "--expect-workers", "2", "--expect-workers-timeout", "40",
                  "--master-bind-host", net.address, "--master-bind-port", str(master_port)],

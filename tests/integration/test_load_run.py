@@ -1,4 +1,4 @@
-"""Load runs against a launched local server, as a user runs them (python -m gauntlet.loadrun in a child).
+"""Load runs against a launched local server, as a user runs them (python -m gauntlet.load.run in a child).
 
 Short bounded runs of the ``smoke`` profile against rclone: headless, with
 ``--processes``, and distributed (a master and two workers on loopback). Each
@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from gauntlet.launch.base import free_port
-from gauntlet.launch.rclone import RcloneLauncher
+from gauntlet.fleet.launch.base import free_port
+from gauntlet.fleet.launch.rclone import RcloneLauncher
 from tests.integration.conftest import ROOT, require_server
 
 pytestmark = pytest.mark.integration
@@ -64,12 +64,12 @@ def loadrun_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def run_load(args: list[str], timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "gauntlet.loadrun", "--silent", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "gauntlet.load.run", "--silent", *args], cwd=ROOT,
                           env=loadrun_env(), capture_output=True, text=True, timeout=timeout)
 
 
 def start_load(args: list[str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "gauntlet.loadrun", "--silent", *args], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "gauntlet.load.run", "--silent", *args], cwd=ROOT,
                             env=loadrun_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

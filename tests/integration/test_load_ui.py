@@ -1,6 +1,6 @@
 """Locust's web UI with the S3 users, driven as a user would: headless Chromium through Playwright.
 
-Starts ``python -m gauntlet.loadrun --ui`` (what ``tox -e ui`` runs) against a launched
+Starts ``python -m gauntlet.load.run --ui`` (what ``tox -e ui`` runs) against a launched
 SeaweedFS on loopback, opens the page, starts a swarm from the form, waits until the
 statistics table shows S3 request rows with non-zero counts, stops the swarm and
 keeps a screenshot (``$GAUNTLET_ARTIFACTS_DIR``, default ``runs/artifacts/``).
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.launch.base import free_port
+from gauntlet.fleet.launch.base import free_port
 from tests.integration.conftest import CHROMIUM_ARGS, ROOT
 from tests.integration.test_load_run import MULTI_TARGET, read_jsonl, require_load, require_module, start_load
 

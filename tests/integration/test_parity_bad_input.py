@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.fleet import Fleet, LiveTarget
+from gauntlet.config.targets import load_targets
+from gauntlet.fleet.running import Fleet, LiveTarget
 from gauntlet.parity import ParityExit, ParityOptions, run_parity
-from gauntlet.targets import load_targets
 from tests.integration.conftest import ROOT, require_server
 
 pytestmark = pytest.mark.integration

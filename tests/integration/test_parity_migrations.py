@@ -27,12 +27,12 @@ from typing import Any
 
 import pytest
 
-from gauntlet.data import MiB, payload
-from gauntlet.fleet import Fleet, LiveTarget
-from gauntlet.interop import RCLONE, expect_success, rclone_env, run_program
+from gauntlet.config.targets import load_targets
+from gauntlet.fleet.running import Fleet, LiveTarget
+from gauntlet.interop.programs import RCLONE, expect_success, rclone_env, run_program
 from gauntlet.parity import ParityOptions, run_parity
 from gauntlet.parity.engine import make_parity_client
-from gauntlet.targets import load_targets
+from gauntlet.s3.data import MiB, payload
 from tests.integration.conftest import require_server
 
 pytestmark = pytest.mark.integration

@@ -1,4 +1,4 @@
-"""gauntlet.checksum_helpers against reference values (awscrt 0.38.1, the CRC catalogue, hashlib, zlib)."""
+"""gauntlet.s3.checksums against reference values (awscrt 0.38.1, the CRC catalogue, hashlib, zlib)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import zlib
 import pytest
 from botocore.compat import HAS_CRT
 
-from gauntlet import checksum_helpers as ch
+from gauntlet.s3 import checksums as ch
 
 RAMP = bytes(range(256)) * 1031 + b"tail"
 INPUTS = {"empty": b"", "check": b"123456789", "hello": b"hello world", "ramp": RAMP}

@@ -9,11 +9,11 @@ import botocore.exceptions
 import pytest
 
 from gauntlet import masking
-from gauntlet.cleanup import ForeignBucket, LockedBucket, delete_bucket, sweep_run
-from gauntlet.fleet import LiveTarget
-from gauntlet.naming import belongs_to_run, bucket_prefix, is_run_id, new_bucket_name, new_run_id
-from gauntlet.results import ROW_FIELDS, ResultWriter, make_row, read_rows
-from gauntlet.verdict import Outcome, S3Mismatch, TargetDown, Verdict, classify, combine
+from gauntlet.fleet.cleanup import ForeignBucket, LockedBucket, delete_bucket, sweep_run
+from gauntlet.fleet.running import LiveTarget
+from gauntlet.plugin.verdict import Outcome, S3Mismatch, TargetDown, Verdict, classify, combine
+from gauntlet.rundir.rows import ROW_FIELDS, ResultWriter, make_row, read_rows
+from gauntlet.s3.naming import belongs_to_run, bucket_prefix, is_run_id, new_bucket_name, new_run_id
 
 
 def test_run_id_and_bucket_names_are_valid_s3_names() -> None:
@@ -130,7 +130,7 @@ def test_cleanup_lifts_legal_holds_bypasses_governance_and_reports_compliance() 
 
 
 def test_compliance_lock_is_present_only_on_servers_launched_for_the_run() -> None:
-    from gauntlet.targets import Credentials
+    from gauntlet.config.targets import Credentials
 
     def live(server: str | None, features: dict[str, bool]) -> LiveTarget:
         return LiveTarget(name="t", endpoint="http://127.0.0.1:1", region="us-east-1", addressing="path",
@@ -221,7 +221,7 @@ def test_masking_patterns() -> None:
 def test_only_an_unanswered_request_is_sent_again_and_only_once() -> None:
     import botocore.exceptions
 
-    from gauntlet.clients import retry_unanswered_once
+    from gauntlet.s3.clients import retry_unanswered_once
 
     closed = botocore.exceptions.ConnectionClosedError(endpoint_url="http://127.0.0.1:1/b/k")
     assert retry_unanswered_once(1, closed) == 0.0

@@ -8,8 +8,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from gauntlet import checks, severity
-from gauntlet.verdict import Outcome, S3Mismatch, Verdict, classify
+from gauntlet import severity
+from gauntlet.plugin import checks
+from gauntlet.plugin.verdict import Outcome, S3Mismatch, Verdict, classify
 from reports.baseline import dump_baseline, parse_baseline
 from reports.diff import classify_change
 from reports.findings import findings_table
@@ -118,7 +119,7 @@ def test_baseline_keeps_fingerprints_and_the_gate_fails_a_changed_data_finding(t
 
 
 def test_console_lists_findings_by_area_gravest_first_and_counts_fails_by_severity() -> None:
-    from gauntlet.console import Finding, finding_lines, table_lines
+    from gauntlet.plugin.console import Finding, finding_lines, table_lines
 
     findings = [
         Finding("a", "objects", "detail", "test_objects.py::test_code", "fail", "S3 requires 404 NoSuchKey"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gauntlet.launch import SERVERS, launcher_class
-from gauntlet.launch.installs import INSTALLS
-from gauntlet.launch.tools import main, servers_for_run
+from gauntlet.fleet.launch import SERVERS, launcher_class
+from gauntlet.fleet.launch.installs import INSTALLS
+from gauntlet.fleet.launch.tools import main, servers_for_run
 
 
 def test_every_pin_is_exact_and_lands_in_its_own_versioned_directory() -> None:
@@ -30,7 +30,7 @@ def test_launchers_look_where_the_pin_installs_and_say_how_to_install() -> None:
     for name, item in INSTALLS.items():
         cls = launcher_class(name)
         assert item.bin_dir in [Path(d) for d in cls.binary_dirs]
-        assert f"python -m gauntlet.launch.tools {name}" in cls.install_hint and item.command in cls.install_hint
+        assert f"python -m gauntlet.fleet.launch.tools {name}" in cls.install_hint and item.command in cls.install_hint
 
 
 def test_a_run_installs_only_the_servers_it_targets() -> None:

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 
 from gauntlet import masking
-from gauntlet.fleet import LiveTarget
-from gauntlet.interop_clients import CLIENTS, DATA_STEPS, SDK_STEPS, source_digest
-from gauntlet.interop_transcript import Transcript, client_env
-from gauntlet.launch.tools import run_selects_interop
-from gauntlet.targets import Credentials
-from gauntlet.verdict import UNSUPPORTED_PREFIX, S3Mismatch
+from gauntlet.config.targets import Credentials
+from gauntlet.fleet.launch.tools import run_selects_interop
+from gauntlet.fleet.running import LiveTarget
+from gauntlet.interop.clients import CLIENTS, DATA_STEPS, SDK_STEPS, source_digest
+from gauntlet.interop.transcript import Transcript, client_env
+from gauntlet.plugin.verdict import UNSUPPORTED_PREFIX, S3Mismatch
 from reports.clients import client_matrix
 from suites.test_interop_sdks import judge
 

@@ -1,4 +1,4 @@
-"""gauntlet.interop: configuration from a target, running programs, failure messages."""
+"""gauntlet.interop.programs: configuration from a target, running programs, failure messages."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from gauntlet import masking
-from gauntlet.fleet import LiveTarget
-from gauntlet.interop import (
+from gauntlet.config.targets import Credentials
+from gauntlet.fleet.running import LiveTarget
+from gauntlet.interop.programs import (
     Program,
     ProgramRun,
     awscli_env,
@@ -22,8 +23,7 @@ from gauntlet.interop import (
     rclone_env,
     run_program,
 )
-from gauntlet.targets import Credentials
-from gauntlet.verdict import UNSUPPORTED_PREFIX, S3Mismatch
+from gauntlet.plugin.verdict import UNSUPPORTED_PREFIX, S3Mismatch
 
 SECRET = "interop-secret-do-not-leak-42"
 

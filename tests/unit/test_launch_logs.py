@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gauntlet import masking
-from gauntlet.launch.base import ServerLauncher
-from gauntlet.targets import Credentials, LaunchConfig
+from gauntlet.config.targets import Credentials, LaunchConfig
+from gauntlet.fleet.launch.base import ServerLauncher
 
 
 class _Echo(ServerLauncher):

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.errors import ConfigError, ExitCode, UnknownProfile
-from gauntlet.loadprofile import (
+from gauntlet.config.profiles import (
     PROFILES_DIR,
     Pattern,
     Profile,
@@ -29,6 +28,7 @@ from gauntlet.loadprofile import (
     size_class,
     split_name,
 )
+from gauntlet.errors import ConfigError, ExitCode, UnknownProfile
 
 GOOD = """\
 description: test

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet import loadrun
 from gauntlet.errors import ExitCode
+from gauntlet.load import run as loadrun
 from loadtests.results import (
     HISTORY_FIELDS,
     SUMMARY_FIELDS,
@@ -116,7 +116,7 @@ def test_runner_rejects_bad_input_before_launching(capsys: pytest.CaptureFixture
 
 
 def test_worker_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gauntlet.targets import load_targets
+    from gauntlet.config.targets import load_targets
 
     monkeypatch.delenv(loadrun.ENV_ACCESS_KEY, raising=False)
     monkeypatch.delenv(loadrun.ENV_SECRET_KEY, raising=False)

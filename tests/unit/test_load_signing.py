@@ -19,8 +19,8 @@ import pytest
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from gauntlet.loadprofile import load_profile
-from gauntlet.sigv4 import EMPTY_SHA256, UNSIGNED_PAYLOAD, canonical_query
+from gauntlet.config.profiles import load_profile
+from gauntlet.s3.sigv4 import EMPTY_SHA256, UNSIGNED_PAYLOAD, canonical_query
 from loadtests.s3ops import LoadContext, RequestBuilder, bucket_ms, classify_failure, s3_error
 
 AK = "AKIAIOSFODNN7EXAMPLE"

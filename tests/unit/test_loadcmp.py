@@ -1,4 +1,4 @@
-"""gauntlet.loadcmp: the steady window, segments, spread and the noise band, on written Locust files."""
+"""gauntlet.load.cmp: the steady window, segments, spread and the noise band, on written Locust files."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.loadcmp import MIN_BAND, NotALoadRun, analyse, compare, render, uniform_shift
+from gauntlet.load.cmp import MIN_BAND, NotALoadRun, analyse, compare, render, uniform_shift
 
 HEADER = ["Timestamp", "User Count", "Type", "Name", "Requests/s", "Total Request Count"]
 

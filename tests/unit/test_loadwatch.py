@@ -1,4 +1,4 @@
-"""gauntlet.loadwatch: reading Locust's growing history, the compact console lines and `--run-time auto`."""
+"""gauntlet.load.watch: reading Locust's growing history, the compact console lines and `--run-time auto`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from gauntlet.loadwatch import HistoryTail, LiveConsole, StableThroughput, render_lines, snapshot
+from gauntlet.load.watch import HistoryTail, LiveConsole, StableThroughput, render_lines, snapshot
 
 HEADER = ["Timestamp", "User Count", "Type", "Name", "Requests/s", "Failures/s", "50%", "99%",
           "Total Request Count", "Total Failure Count"]

@@ -1,4 +1,4 @@
-"""gauntlet.localhost_dns: `*.localhost` resolves to 127.0.0.1 in the harness, other names are left alone."""
+"""gauntlet.s3.localhost_dns: `*.localhost` resolves to 127.0.0.1 in the harness, other names are left alone."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from gauntlet import localhost_dns
+from gauntlet.s3 import localhost_dns
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from gauntlet.fleet import LiveTarget
+from gauntlet.config.targets import Credentials
+from gauntlet.fleet.running import LiveTarget
 from gauntlet.parity import ParityExit, ParityOptions, run_parity
 from gauntlet.parity.cli import main as parity_main
 from gauntlet.parity.cli import options_from_args, print_summary
@@ -33,7 +34,6 @@ from gauntlet.parity.listing import (
     s3_order,
     summarize_versions,
 )
-from gauntlet.targets import Credentials
 
 # --------------------------------------------------------------------------- a fake S3 side
 

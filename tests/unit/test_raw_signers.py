@@ -9,7 +9,7 @@ import pytest
 import requests
 from requests_aws4auth import AWS4Auth
 
-from gauntlet import sigv4
+from gauntlet.s3 import sigv4
 
 AK, SK, REGION = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "us-east-1"
 WHEN = dt.datetime(2026, 11, 21, 6, 0, 0, tzinfo=dt.timezone.utc)

@@ -1,4 +1,4 @@
-"""gauntlet.sigv4 against botocore's signers and the AWS published S3 examples (no network)."""
+"""gauntlet.s3.sigv4 against botocore's signers and the AWS published S3 examples (no network)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.httpchecksum import AwsChunkedWrapper, Crc32Checksum
 
-from gauntlet import sigv4
+from gauntlet.s3 import sigv4
 
 AK = "AKIAIOSFODNN7EXAMPLE"
 SK = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gauntlet.paths import SUITES_DIR
-from gauntlet.plugin import AREAS
+from gauntlet.plugin.hooks import AREAS
 
 SUITES = sorted(SUITES_DIR.glob("test_*.py"))
 

@@ -1,0 +1,1 @@
+"""Helpers shared by two or more suite files (one area each); helpers every case uses are in gauntlet.plugin.checks."""
