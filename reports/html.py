@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import json
 import math
+import string
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -22,66 +24,10 @@ TREND_ROWS = 20
 #: Longest message shown in a cell of "where they differ"; the whole message is in the cell's tooltip.
 MESSAGE_CHARS = 180
 
-CSS = """
-:root { --pass:#2e9d4f; --fail:#d64541; --unsupported:#9aa0a6; --error:#e8a33d; --ink:#1f2328; --muted:#656d76;
-        --line:#d0d7de; --bg:#f6f8fa; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink);
-       margin: 0; background: #fff; }
-header { background: #24292f; color: #fff; padding: 18px 28px; }
-header h1 { margin: 0 0 4px; font-size: 22px; }
-header p { margin: 0; color: #c9d1d9; font-size: 13px; }
-nav { position: sticky; top: 0; background: #fff; border-bottom: 1px solid var(--line); padding: 8px 28px; z-index: 2; }
-nav a { margin-right: 16px; color: #0969da; text-decoration: none; font-weight: 600; font-size: 13px; }
-main { padding: 8px 28px 40px; max-width: 1400px; }
-section { margin-top: 26px; }
-h2 { font-size: 19px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
-h3 { font-size: 15px; margin: 20px 0 8px; }
-p.note { color: var(--muted); margin: 4px 0 10px; }
-table { border-collapse: collapse; margin: 6px 0 14px; font-size: 13px; }
-th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: var(--bg); font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.group th { background: #eaeef2; }
-.scroll { overflow-x: auto; max-width: 100%; }
-td.case { max-width: 380px; min-width: 220px; }
-td.case code, td code { overflow-wrap: anywhere; }
-code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-.o { display: inline-block; min-width: 74px; padding: 1px 6px; border-radius: 10px; color: #fff; font-size: 12px;
-     text-align: center; font-weight: 600; }
-.o-pass { background: var(--pass); } .o-fail { background: var(--fail); }
-.o-unsupported { background: var(--unsupported); } .o-error { background: var(--error); }
-.o-none { background: #eee; color: var(--muted); }
-td.c-pass { background: #e6f4ea; } td.c-fail { background: #fbe9e7; } td.c-unsupported { background: #f1f3f4; }
-td.c-error { background: #fff4e0; }
-td.s-supported { background: #e6f4ea; color: #1a7f37; font-weight: 700; } td.s-partial { background: #fff8db; }
-td.s-missing { background: #fbe9e7; color: #cf222e; font-weight: 700; }
-td.s-unsupported { background: #f1f3f4; color: var(--muted); } td.s-notrun { color: var(--muted); }
-td.num ul.msg { text-align: left; padding-left: 16px; }
-.msg { color: var(--muted); font-size: 12px; margin-top: 3px; min-width: 140px; max-width: 420px;
-       overflow-wrap: anywhere; }
-.bar { display: flex; width: 120px; height: 8px; border-radius: 4px; overflow: hidden; background: #eee;
-       margin-bottom: 3px; }
-.bar span { display: block; height: 100%; }
-.b-pass { background: var(--pass); } .b-fail { background: var(--fail); }
-.b-unsupported { background: var(--unsupported); } .b-error { background: var(--error); }
-.better { color: #1a7f37; font-weight: 600; } .worse { color: #cf222e; font-weight: 600; }
-.pill { display: inline-block; padding: 1px 8px; border-radius: 10px; background: var(--bg);
-        border: 1px solid var(--line); margin-right: 6px; font-size: 12px; }
-.pill.regressed { background: #ffebe9; border-color: #ff8182; }
-.pill.fixed { background: #dafbe1; border-color: #4ac26b; }
-figure.chart { margin: 10px 0 18px; }
-.charts { display: flex; flex-wrap: wrap; gap: 0 28px; align-items: flex-start; }
-.charts figure.chart { flex: 1 1 560px; max-width: 680px; }
-figure.chart svg { max-width: 100%; height: auto; }
-.sev { display: inline-block; min-width: 64px; padding: 1px 6px; border-radius: 10px; font-size: 12px;
-       text-align: center; font-weight: 600; color: #fff; }
-.sev-data { background: #a40e26; } .sev-security { background: #8250df; } .sev-client { background: #bc4c00; }
-.sev-detail { background: #9aa0a6; }
-details > summary { cursor: pointer; font-weight: 600; margin: 8px 0; }
-.empty { color: var(--muted); font-style: italic; }
-footer { color: var(--muted); font-size: 12px; padding: 0 28px 30px; }
-"""
+#: The page frame and its stylesheet, as files a reader can edit without touching the section builders.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+CSS = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+PAGE = string.Template((TEMPLATES / "report.html").read_text(encoding="utf-8"))
 
 
 def esc(value: Any) -> str:
@@ -564,12 +510,4 @@ def render_html(report: Report) -> str:
                 f"generated {report.generated} by s3gauntlet")
     body = "".join((_overview(report), _findings(report), _compat(report), _clients(report), _perf(report),
                     _diff(report), _parity(report), _trends(report), _runs(report)))
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(report.title)}</title><style>{CSS}</style></head><body>"
-        f"<header><h1>{esc(report.title)}</h1><p>{esc(subtitle)}</p></header><nav>{nav}</nav>"
-        f"<main>{body}</main><footer>Tables behind this report: tables/*.csv and tables/*.parquet beside it. "
-        "Outcomes: pass = behaved like S3; fail = behaved unlike S3; unsupported = NotImplemented or declared "
-        "absent; error = the harness, network or server broke.</footer></body></html>\n"
-    )
+    return PAGE.substitute(title=esc(report.title), css=CSS, subtitle=esc(subtitle), nav=nav, body=body)
