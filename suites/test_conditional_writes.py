@@ -29,6 +29,7 @@ from gauntlet.plugin.checks import expect_equal, expect_error, expect_refused, e
 from gauntlet.s3.data import md5_hex
 from gauntlet.s3.errors import client_error_details
 from suites._support.listing import content_md5_delete_client, private_client
+from suites._support.versioning import set_versioning
 
 pytestmark = [pytest.mark.conditional, pytest.mark.severity("client")]
 
@@ -312,7 +313,7 @@ def test_delete_if_match_in_versioned_bucket_adds_delete_marker_and_keeps_versio
     S3 User Guide, "How to perform conditional deletes" ("Conditional delete evaluations only apply to
     the current version of the object"); AWS S3 API Reference, DeleteObject: If-Match, x-amz-delete-marker.
     """
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    set_versioning(s3, bucket)
     put = s3.put_object(Bucket=bucket, Key=KEY, Body=BODY)
     response = s3.delete_object(Bucket=bucket, Key=KEY, IfMatch=put["ETag"])
     rule = "DeleteObject with If-Match = current ETag in a versioned bucket"
@@ -406,7 +407,7 @@ def test_put_if_none_match_star_over_delete_marker_creates(s3: Any, bucket: str)
     current version counts as no object: the conditional write succeeds); AWS S3 API Reference,
     PutObject: If-None-Match.
     """
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    set_versioning(s3, bucket)
     _put(s3, bucket)
     s3.delete_object(Bucket=bucket, Key=KEY)
     response = s3.put_object(Bucket=bucket, Key=KEY, Body=NEW, IfNoneMatch="*")
