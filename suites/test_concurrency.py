@@ -31,6 +31,7 @@ from gauntlet.s3.clients import make_client
 from gauntlet.s3.data import KiB, md5_hex
 from gauntlet.s3.errors import client_error_details, is_not_implemented
 from gauntlet.s3.naming import create_bucket_params
+from suites._support.multipart import one_part_upload
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.severity("data")]
 
@@ -259,12 +260,6 @@ def test_put_and_delete_racing_leave_nothing_or_one_whole_body(clients: list[Any
 # --------------------------------------------------------------------------- multipart
 
 
-def _one_part_upload(client: Any, bucket: str, key: str, data: bytes) -> tuple[str, list[dict[str, Any]]]:
-    upload_id = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
-    answer = client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=data)
-    return upload_id, [{"PartNumber": 1, "ETag": answer["ETag"]}]
-
-
 def _complete(client: Any, bucket: str, key: str, upload: tuple[str, list[dict[str, Any]]]) -> dict[str, Any]:
     upload_id, parts = upload
     return dict(client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
@@ -281,8 +276,8 @@ def test_two_multipart_uploads_of_one_key_the_last_completed_wins(clients: list[
     ListMultipartUploads (a completed upload is no longer in progress; checked where the server implements it).
     """
     first, second = body(1, 320 * KiB), body(2, 200 * KiB)
-    uploads = _run([lambda: _one_part_upload(clients[0], bucket, "k", first),
-                    lambda: _one_part_upload(clients[1], bucket, "k", second)])
+    uploads = _run([lambda: one_part_upload(clients[0], bucket, "k", first),
+                    lambda: one_part_upload(clients[1], bucket, "k", second)])
     order = [0, 1] if last == "created_second" else [1, 0]
     for index in order:
         _complete(clients[index], bucket, "k", uploads[index])
@@ -308,7 +303,7 @@ def test_concurrent_completes_of_one_key_store_one_upload_whole(clients: list[An
     """
     bodies = [body(3, 280 * KiB), body(4, 360 * KiB)]
     for _round in range(2):
-        uploads = _run([lambda i=i: _one_part_upload(clients[i], bucket, "k", bodies[i]) for i in range(2)])
+        uploads = _run([lambda i=i: one_part_upload(clients[i], bucket, "k", bodies[i]) for i in range(2)])
         answers = _run([lambda i=i, u=uploads: _complete(clients[i], bucket, "k", u[i]) for i in range(2)])
         data, etag = _get(clients[2], bucket, "k")
         index = whole_match(data, bodies)

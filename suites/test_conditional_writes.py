@@ -29,6 +29,7 @@ from gauntlet.plugin.checks import expect_equal, expect_error, expect_refused, e
 from gauntlet.s3.data import md5_hex
 from gauntlet.s3.errors import client_error_details
 from suites._support.listing import content_md5_delete_client, private_client
+from suites._support.multipart import one_part_upload
 from suites._support.versioning import set_versioning
 
 pytestmark = [pytest.mark.conditional, pytest.mark.severity("client")]
@@ -60,12 +61,6 @@ def _absent(s3: Any, bucket: str, key: str, rule: str) -> None:
         s3.head_object(Bucket=bucket, Key=key)
 
 
-def _one_part_upload(s3: Any, bucket: str, key: str, body: bytes) -> tuple[str, list[dict[str, Any]]]:
-    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
-    part = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=body)
-    return upload_id, [{"PartNumber": 1, "ETag": part["ETag"]}]
-
-
 def _complete(s3: Any, bucket: str, upload_id: str, parts: list[dict[str, Any]], **conditions: Any) -> Any:
     return s3.complete_multipart_upload(Bucket=bucket, Key=KEY, UploadId=upload_id,
                                         MultipartUpload={"Parts": parts}, **conditions)
@@ -95,7 +90,7 @@ def test_complete_multipart_if_match_current_etag_replaces_object(s3: Any, bucke
     if the ETag ... matches the ETag of the object in S3").
     """
     etag = _put(s3, bucket)
-    upload_id, parts = _one_part_upload(s3, bucket, KEY, NEW)
+    upload_id, parts = one_part_upload(s3, bucket, KEY, NEW)
     response = _complete(s3, bucket, upload_id, parts, IfMatch=etag)
     expect_equal(status_of(response), 200, "CompleteMultipartUpload with If-Match = current ETag: status")
     expect_equal(_body(s3, bucket), NEW, "CompleteMultipartUpload with If-Match = current ETag: stored body")
@@ -111,7 +106,7 @@ def test_complete_multipart_if_match_stale_etag_is_412_and_keeps_object(s3: Any,
     """
     stale = _put(s3, bucket, body=b"first version")
     _put(s3, bucket)
-    upload_id, parts = _one_part_upload(s3, bucket, KEY, NEW)
+    upload_id, parts = one_part_upload(s3, bucket, KEY, NEW)
     with expect_error(412, "PreconditionFailed", "CompleteMultipartUpload with If-Match = a stale ETag"):
         _complete(s3, bucket, upload_id, parts, IfMatch=stale)
     expect_equal(_body(s3, bucket), BODY, "a refused conditional CompleteMultipartUpload must not change the object")
@@ -128,7 +123,7 @@ def test_complete_multipart_if_match_stale_etag_leaves_upload_in_progress(s3: An
     """
     stale = _put(s3, bucket, body=b"first version")
     _put(s3, bucket)
-    upload_id, parts = _one_part_upload(s3, bucket, KEY, NEW)
+    upload_id, parts = one_part_upload(s3, bucket, KEY, NEW)
     with expect_refused("CompleteMultipartUpload with If-Match = a stale ETag"):
         _complete(s3, bucket, upload_id, parts, IfMatch=stale)
     listed = s3.list_parts(Bucket=bucket, Key=KEY, UploadId=upload_id)
@@ -144,7 +139,7 @@ def test_complete_multipart_if_match_on_missing_key_is_404_nosuchkey(s3: Any, bu
     AWS S3 API Reference, CompleteMultipartUpload: If-Match (the ETag is compared with the object
     in S3; there is none), Errors: NoSuchKey; S3 User Guide, "Conditional requests".
     """
-    upload_id, parts = _one_part_upload(s3, bucket, KEY, NEW)
+    upload_id, parts = one_part_upload(s3, bucket, KEY, NEW)
     with expect_error(404, "NoSuchKey", "CompleteMultipartUpload with If-Match on a missing key"):
         _complete(s3, bucket, upload_id, parts, IfMatch=OTHER_ETAG)
     _absent(s3, bucket, KEY, "CompleteMultipartUpload with If-Match on a missing key")
@@ -160,7 +155,7 @@ def test_complete_multipart_if_none_match_after_racing_put_is_refused(s3: Any, b
     only if the object key name does not already exist ... Otherwise, Amazon S3 returns a 412
     Precondition Failed error. If a conflicting operation occurs during the upload S3 returns a 409").
     """
-    upload_id, parts = _one_part_upload(s3, bucket, KEY, NEW)
+    upload_id, parts = one_part_upload(s3, bucket, KEY, NEW)
     _put(s3, bucket)
     rule = "CompleteMultipartUpload with If-None-Match: * after another PutObject created the key"
     with expect_refused(rule) as seen:
@@ -177,7 +172,7 @@ def test_complete_multipart_if_match_unquoted_etag_replaces_object(s3: Any, buck
     the ETag's hex digest without quotes); AWS S3 API Reference, CompleteMultipartUpload: If-Match.
     """
     etag = _put(s3, bucket)
-    upload_id, parts = _one_part_upload(s3, bucket, KEY, NEW)
+    upload_id, parts = one_part_upload(s3, bucket, KEY, NEW)
     response = _complete(s3, bucket, upload_id, parts, IfMatch=etag.strip('"'))
     expect_equal(status_of(response), 200, "CompleteMultipartUpload with If-Match = unquoted current ETag: status")
     expect_equal(_body(s3, bucket), NEW, "CompleteMultipartUpload with If-Match = unquoted current ETag: stored body")
@@ -195,7 +190,7 @@ def test_racing_if_none_match_completes_have_exactly_one_winner(target: Any, s3:
     """
     first, second = _racers(target)
     bodies = (b"multipart racer A\n", b"multipart racer B\n")
-    uploads = [_one_part_upload(s3, bucket, KEY, body) for body in bodies]
+    uploads = [one_part_upload(s3, bucket, KEY, body) for body in bodies]
     outcome = _race([
         partial(client.complete_multipart_upload, Bucket=bucket, Key=KEY, UploadId=upload_id,
                 MultipartUpload={"Parts": parts}, IfNoneMatch="*")

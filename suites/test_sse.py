@@ -34,6 +34,7 @@ from suites._support.sse import (
     allow_sse_c,
     b64,
     body,
+    encryption_rules,
     expect_key_not_echoed,
     expect_sse_c_echo,
     key_md5,
@@ -114,12 +115,8 @@ def test_sse_s3_multipart_reports_aes256(s3_client: Callable[..., Any], bucket: 
 _AES256_CONFIG = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": AES256}}]}
 
 
-def _rules(answer: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(answer.get("ServerSideEncryptionConfiguration", {}).get("Rules", []))
-
-
 def _default_algorithms(answer: dict[str, Any]) -> list[str | None]:
-    return [r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for r in _rules(answer)]
+    return [r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for r in encryption_rules(answer)]
 
 
 @pytest.mark.requires("sse_s3")
@@ -175,7 +172,7 @@ def test_delete_bucket_encryption_removes_configuration(s3_client: Callable[...,
         expect_equal((status, code), (404, "ServerSideEncryptionConfigurationNotFoundError"),
                      f"GetBucketEncryption after DeleteBucketEncryption ({message})")
         return
-    rules = _rules(after)
+    rules = encryption_rules(after)
     expect_true(
         _default_algorithms(after) == [AES256]
         and not rules[0].get("ApplyServerSideEncryptionByDefault", {}).get("KMSMasterKeyID"),
