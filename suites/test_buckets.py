@@ -12,13 +12,12 @@ from __future__ import annotations
 import datetime
 import secrets
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import botocore.exceptions
 import pytest
 
-from gauntlet.fleet.cleanup import delete_bucket
 from gauntlet.fleet.running import LiveTarget
 from gauntlet.plugin.checks import expect_equal, expect_error, expect_true, header, status_of
 from gauntlet.plugin.verdict import S3Mismatch
@@ -30,43 +29,22 @@ pytestmark = [pytest.mark.buckets, pytest.mark.severity("client")]
 
 @pytest.fixture
 def admin(s3_client: Callable[..., Any]) -> Any:
-    """Client for bucket setup and cleanup (no flexible checksums)."""
+    """Client for bucket setup and read-back (no flexible checksums; `own_buckets` cleans up)."""
     return s3_client(checksum_mode="when_required")
-
-
-@pytest.fixture
-def own_buckets(admin: Any, run_id: str) -> Iterator[list[str]]:
-    """Names (all under this run's prefix) of buckets a case creates itself; removed after the case
-    if they still exist. For cases that need CreateBucket's own answer or delete the bucket themselves."""
-    names: list[str] = []
-    yield names
-    problems = []
-    for name in names:
-        try:
-            admin.head_bucket(Bucket=name)
-        except botocore.exceptions.ClientError as exc:
-            if client_error_details(exc)[0] == 404:
-                continue  # the case deleted it
-        try:
-            delete_bucket(admin, name, run_id)
-        except Exception as exc:
-            problems.append(f"{name}: {exc}")
-    assert not problems, f"cleanup of buckets created by the case failed: {problems}"
 
 
 # --------------------------------------------------------------------------- create / head / delete
 
 
 @pytest.mark.smoke
-def test_create_bucket_answers_200_with_location(target, admin, run_id, own_buckets):
+def test_create_bucket_answers_200_with_location(target, admin, own_buckets):
     """CreateBucket answers 200 with a Location header: "/<bucket>" (outside us-east-1 AWS answers the
     bucket's URL, so there the header must name the bucket).
 
     AWS S3 API Reference, CreateBucket: Response Syntax (HTTP 200, Location: "A forward slash followed by the
     name of the bucket").
     """
-    name = new_bucket_name(run_id)
-    own_buckets.append(name)
+    name = own_buckets.new()
     answer = admin.create_bucket(**create_bucket_params(name, target.region))
     expect_equal(status_of(answer), 200, "CreateBucket status")
     location = header(answer, "location")
@@ -111,14 +89,13 @@ def test_head_missing_bucket_is_404(s3, run_id):
 
 
 @pytest.mark.smoke
-def test_delete_empty_bucket_is_204_then_gone(target, admin, s3, run_id, own_buckets):
+def test_delete_empty_bucket_is_204_then_gone(target, admin, s3, own_buckets):
     """DeleteBucket of an empty bucket answers 204 No Content; HeadBucket then answers 404 and
     ListBuckets no longer shows it.
 
     AWS S3 API Reference, DeleteBucket: Response Syntax (HTTP/1.1 204); HeadBucket (404).
     """
-    name = new_bucket_name(run_id)
-    own_buckets.append(name)
+    name = own_buckets.new()
     admin.create_bucket(**create_bucket_params(name, target.region))
     answer = s3.delete_bucket(Bucket=name)
     expect_equal(status_of(answer), 204, "DeleteBucket status")
@@ -137,7 +114,7 @@ def test_delete_missing_bucket_is_404_nosuchbucket(s3, run_id):
         s3.delete_bucket(Bucket=new_bucket_name(run_id))
 
 
-def test_delete_nonempty_bucket_is_409_bucketnotempty(target, s3, admin, run_id, own_buckets):
+def test_delete_nonempty_bucket_is_409_bucketnotempty(target, s3, admin, own_buckets):
     """DeleteBucket on a bucket holding an object answers 409 BucketNotEmpty (that the bucket and the
     object stay is test_refusals.py's case).
 
@@ -145,8 +122,7 @@ def test_delete_nonempty_bucket_is_409_bucketnotempty(target, s3, admin, run_id,
     itself can be deleted"; "List of error codes" (BucketNotEmpty, 409).
     """
     # a bucket of the case's own: a server that wrongly deletes it must not turn cleanup into noise
-    bucket = new_bucket_name(run_id)
-    own_buckets.append(bucket)
+    bucket = own_buckets.new()
     admin.create_bucket(**create_bucket_params(bucket, target.region))
     admin.put_object(Bucket=bucket, Key="still-here", Body=b"x")
     with expect_error(409, "BucketNotEmpty", "DeleteBucket on a non-empty bucket"):
@@ -257,8 +233,7 @@ def test_create_bucket_accepts_valid_edge_name(target, admin, s3, run_id, own_bu
 
     Amazon S3 User Guide, "General purpose bucket naming rules" (3-63 characters; periods allowed).
     """
-    name = VALID_EDGE_NAMES[shape](new_bucket_name(run_id))
-    own_buckets.append(name)
+    name = own_buckets.add(VALID_EDGE_NAMES[shape](new_bucket_name(run_id)))
     answer = admin.create_bucket(**create_bucket_params(name, target.region))
     expect_equal(status_of(answer), 200, f"CreateBucket named {name!r} ({len(name)} chars)")
     expect_equal(status_of(s3.head_bucket(Bucket=name)), 200, f"HeadBucket on {name!r}")

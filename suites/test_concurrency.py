@@ -17,22 +17,21 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import botocore.exceptions
 import pytest
 
-from gauntlet import masking
-from gauntlet.fleet.cleanup import delete_bucket
 from gauntlet.plugin.checks import expect_equal, expect_true, status_of
-from gauntlet.plugin.hooks import record_leftover
+from gauntlet.plugin.hooks import OwnBuckets
 from gauntlet.plugin.verdict import S3Mismatch
 from gauntlet.s3.clients import make_client
 from gauntlet.s3.data import KiB, md5_hex
 from gauntlet.s3.errors import client_error_details, is_not_implemented
-from gauntlet.s3.naming import create_bucket_params, new_bucket_name
+from gauntlet.s3.naming import create_bucket_params
+from suites._support.multipart import one_part_upload
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.severity("data")]
 
@@ -261,12 +260,6 @@ def test_put_and_delete_racing_leave_nothing_or_one_whole_body(clients: list[Any
 # --------------------------------------------------------------------------- multipart
 
 
-def _one_part_upload(client: Any, bucket: str, key: str, data: bytes) -> tuple[str, list[dict[str, Any]]]:
-    upload_id = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
-    answer = client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=data)
-    return upload_id, [{"PartNumber": 1, "ETag": answer["ETag"]}]
-
-
 def _complete(client: Any, bucket: str, key: str, upload: tuple[str, list[dict[str, Any]]]) -> dict[str, Any]:
     upload_id, parts = upload
     return dict(client.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
@@ -283,8 +276,8 @@ def test_two_multipart_uploads_of_one_key_the_last_completed_wins(clients: list[
     ListMultipartUploads (a completed upload is no longer in progress; checked where the server implements it).
     """
     first, second = body(1, 320 * KiB), body(2, 200 * KiB)
-    uploads = _run([lambda: _one_part_upload(clients[0], bucket, "k", first),
-                    lambda: _one_part_upload(clients[1], bucket, "k", second)])
+    uploads = _run([lambda: one_part_upload(clients[0], bucket, "k", first),
+                    lambda: one_part_upload(clients[1], bucket, "k", second)])
     order = [0, 1] if last == "created_second" else [1, 0]
     for index in order:
         _complete(clients[index], bucket, "k", uploads[index])
@@ -310,7 +303,7 @@ def test_concurrent_completes_of_one_key_store_one_upload_whole(clients: list[An
     """
     bodies = [body(3, 280 * KiB), body(4, 360 * KiB)]
     for _round in range(2):
-        uploads = _run([lambda i=i: _one_part_upload(clients[i], bucket, "k", bodies[i]) for i in range(2)])
+        uploads = _run([lambda i=i: one_part_upload(clients[i], bucket, "k", bodies[i]) for i in range(2)])
         answers = _run([lambda i=i, u=uploads: _complete(clients[i], bucket, "k", u[i]) for i in range(2)])
         data, etag = _get(clients[2], bucket, "k")
         index = whole_match(data, bodies)
@@ -393,21 +386,9 @@ def test_concurrent_puts_of_distinct_keys_are_all_listed_and_readable(clients: l
 # --------------------------------------------------------------------------- buckets
 
 
-@pytest.fixture
-def fresh_bucket_name(target: Any, run_id: str, request: pytest.FixtureRequest) -> Iterator[str]:
-    """A new bucket name of this run (not created yet); the bucket is emptied and deleted afterwards if it exists."""
-    name = new_bucket_name(run_id)
-    yield name
-    admin = target.client(checksum_mode="when_required", content_md5_deletes=True)
-    try:
-        delete_bucket(admin, name, run_id)  # a bucket already gone is done; refuses any name not of this run
-    except Exception as exc:  # recorded as a leftover, as the bucket fixture does
-        record_leftover(request.node, target.name, name, masking.mask(str(exc)))
-
-
 @pytest.mark.severity("client")
 def test_concurrent_createbucket_of_one_name_by_its_owner(target: Any, clients: list[Any],
-                                                          fresh_bucket_name: str) -> None:
+                                                          own_buckets: OwnBuckets) -> None:
     """Concurrent CreateBucket of one new name by one owner: one creates it, the others get 409
     BucketAlreadyOwnedByYou (or, in us-east-1, 200), and the bucket exists once, empty.
 
@@ -415,7 +396,8 @@ def test_concurrent_createbucket_of_one_name_by_its_owner(target: Any, clients: 
     all AWS Regions except in the North Virginia Region. For legacy compatibility, if you re-create an
     existing bucket that you already own in the North Virginia Region, Amazon S3 returns 200 OK").
     """
-    params = create_bucket_params(fresh_bucket_name, target.region)
+    name = own_buckets.new()
+    params = create_bucket_params(name, target.region)
     legacy_ok = target.region in ("", "us-east-1")
 
     def create(client: Any) -> tuple[int | None, str | None, str]:
@@ -437,6 +419,6 @@ def test_concurrent_createbucket_of_one_name_by_its_owner(target: Any, clients: 
                          f"{target.region}): S3 requires {required}; the server answered "
                          f"{wrong[0][0]} {wrong[0][1]}: {wrong[0][2]}", wrong[0][0], wrong[0][1])
     names = [b.get("Name") for b in clients[0].list_buckets().get("Buckets") or []]
-    expect_equal(names.count(fresh_bucket_name), 1, "ListBuckets after the concurrent CreateBuckets (times listed)")
-    contents = clients[0].list_objects_v2(Bucket=fresh_bucket_name).get("Contents") or []
+    expect_equal(names.count(name), 1, "ListBuckets after the concurrent CreateBuckets (times listed)")
+    contents = clients[0].list_objects_v2(Bucket=name).get("Contents") or []
     expect_equal(contents, [], "ListObjectsV2 of the bucket just created")

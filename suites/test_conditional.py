@@ -25,6 +25,7 @@ import pytest
 
 from gauntlet.plugin.checks import expect_equal, expect_error, expect_status, status_of
 from gauntlet.s3.data import md5_hex
+from suites._support.multipart import one_part_upload
 
 pytestmark = [pytest.mark.conditional, pytest.mark.severity("client")]
 
@@ -308,12 +309,6 @@ def test_put_if_match_on_missing_key_is_404_nosuchkey(s3: Any, bucket: str) -> N
 # --------------------------------------------------------------------------- conditional CompleteMultipartUpload
 
 
-def _one_part_upload(s3: Any, bucket: str, key: str, body: bytes) -> tuple[str, list[dict[str, Any]]]:
-    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
-    part = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=body)
-    return upload_id, [{"PartNumber": 1, "ETag": part["ETag"]}]
-
-
 @pytest.mark.requires("conditional_writes", "multipart")
 @pytest.mark.severity("data")
 def test_complete_multipart_if_none_match_star_on_existing_key_is_412(s3: Any, bucket: str) -> None:
@@ -324,7 +319,7 @@ def test_complete_multipart_if_none_match_star_on_existing_key_is_412(s3: Any, b
     Precondition Failed error").
     """
     _put(s3, bucket)
-    upload_id, parts = _one_part_upload(s3, bucket, KEY, b"multipart replacement")
+    upload_id, parts = one_part_upload(s3, bucket, KEY, b"multipart replacement")
     with expect_error(412, "PreconditionFailed", "CompleteMultipartUpload with If-None-Match: * on an existing key"):
         s3.complete_multipart_upload(Bucket=bucket, Key=KEY, UploadId=upload_id,
                                      MultipartUpload={"Parts": parts}, IfNoneMatch="*")
@@ -339,7 +334,7 @@ def test_complete_multipart_if_none_match_star_on_new_key_completes(s3: Any, buc
     AWS S3 API Reference, CompleteMultipartUpload: Request syntax, If-None-Match.
     """
     body = b"multipart body, one part\n"
-    upload_id, parts = _one_part_upload(s3, bucket, KEY, body)
+    upload_id, parts = one_part_upload(s3, bucket, KEY, body)
     response = s3.complete_multipart_upload(Bucket=bucket, Key=KEY, UploadId=upload_id,
                                             MultipartUpload={"Parts": parts}, IfNoneMatch="*")
     expect_equal(status_of(response), 200, "CompleteMultipartUpload with If-None-Match: * on a new key: status")

@@ -29,6 +29,8 @@ from gauntlet.plugin.checks import expect_equal, expect_error, expect_refused, e
 from gauntlet.s3.data import md5_hex
 from gauntlet.s3.errors import client_error_details
 from suites._support.listing import content_md5_delete_client, private_client
+from suites._support.multipart import one_part_upload
+from suites._support.versioning import set_versioning
 
 pytestmark = [pytest.mark.conditional, pytest.mark.severity("client")]
 
@@ -57,12 +59,6 @@ def _body(s3: Any, bucket: str, key: str = KEY) -> bytes:
 def _absent(s3: Any, bucket: str, key: str, rule: str) -> None:
     with expect_error(404, None, f"{rule}: HeadObject afterwards must find no object"):
         s3.head_object(Bucket=bucket, Key=key)
-
-
-def _one_part_upload(s3: Any, bucket: str, key: str, body: bytes) -> tuple[str, list[dict[str, Any]]]:
-    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
-    part = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=body)
-    return upload_id, [{"PartNumber": 1, "ETag": part["ETag"]}]
 
 
 def _complete(s3: Any, bucket: str, upload_id: str, parts: list[dict[str, Any]], **conditions: Any) -> Any:
@@ -94,7 +90,7 @@ def test_complete_multipart_if_match_current_etag_replaces_object(s3: Any, bucke
     if the ETag ... matches the ETag of the object in S3").
     """
     etag = _put(s3, bucket)
-    upload_id, parts = _one_part_upload(s3, bucket, KEY, NEW)
+    upload_id, parts = one_part_upload(s3, bucket, KEY, NEW)
     response = _complete(s3, bucket, upload_id, parts, IfMatch=etag)
     expect_equal(status_of(response), 200, "CompleteMultipartUpload with If-Match = current ETag: status")
     expect_equal(_body(s3, bucket), NEW, "CompleteMultipartUpload with If-Match = current ETag: stored body")
@@ -110,7 +106,7 @@ def test_complete_multipart_if_match_stale_etag_is_412_and_keeps_object(s3: Any,
     """
     stale = _put(s3, bucket, body=b"first version")
     _put(s3, bucket)
-    upload_id, parts = _one_part_upload(s3, bucket, KEY, NEW)
+    upload_id, parts = one_part_upload(s3, bucket, KEY, NEW)
     with expect_error(412, "PreconditionFailed", "CompleteMultipartUpload with If-Match = a stale ETag"):
         _complete(s3, bucket, upload_id, parts, IfMatch=stale)
     expect_equal(_body(s3, bucket), BODY, "a refused conditional CompleteMultipartUpload must not change the object")
@@ -127,7 +123,7 @@ def test_complete_multipart_if_match_stale_etag_leaves_upload_in_progress(s3: An
     """
     stale = _put(s3, bucket, body=b"first version")
     _put(s3, bucket)
-    upload_id, parts = _one_part_upload(s3, bucket, KEY, NEW)
+    upload_id, parts = one_part_upload(s3, bucket, KEY, NEW)
     with expect_refused("CompleteMultipartUpload with If-Match = a stale ETag"):
         _complete(s3, bucket, upload_id, parts, IfMatch=stale)
     listed = s3.list_parts(Bucket=bucket, Key=KEY, UploadId=upload_id)
@@ -143,7 +139,7 @@ def test_complete_multipart_if_match_on_missing_key_is_404_nosuchkey(s3: Any, bu
     AWS S3 API Reference, CompleteMultipartUpload: If-Match (the ETag is compared with the object
     in S3; there is none), Errors: NoSuchKey; S3 User Guide, "Conditional requests".
     """
-    upload_id, parts = _one_part_upload(s3, bucket, KEY, NEW)
+    upload_id, parts = one_part_upload(s3, bucket, KEY, NEW)
     with expect_error(404, "NoSuchKey", "CompleteMultipartUpload with If-Match on a missing key"):
         _complete(s3, bucket, upload_id, parts, IfMatch=OTHER_ETAG)
     _absent(s3, bucket, KEY, "CompleteMultipartUpload with If-Match on a missing key")
@@ -159,7 +155,7 @@ def test_complete_multipart_if_none_match_after_racing_put_is_refused(s3: Any, b
     only if the object key name does not already exist ... Otherwise, Amazon S3 returns a 412
     Precondition Failed error. If a conflicting operation occurs during the upload S3 returns a 409").
     """
-    upload_id, parts = _one_part_upload(s3, bucket, KEY, NEW)
+    upload_id, parts = one_part_upload(s3, bucket, KEY, NEW)
     _put(s3, bucket)
     rule = "CompleteMultipartUpload with If-None-Match: * after another PutObject created the key"
     with expect_refused(rule) as seen:
@@ -176,7 +172,7 @@ def test_complete_multipart_if_match_unquoted_etag_replaces_object(s3: Any, buck
     the ETag's hex digest without quotes); AWS S3 API Reference, CompleteMultipartUpload: If-Match.
     """
     etag = _put(s3, bucket)
-    upload_id, parts = _one_part_upload(s3, bucket, KEY, NEW)
+    upload_id, parts = one_part_upload(s3, bucket, KEY, NEW)
     response = _complete(s3, bucket, upload_id, parts, IfMatch=etag.strip('"'))
     expect_equal(status_of(response), 200, "CompleteMultipartUpload with If-Match = unquoted current ETag: status")
     expect_equal(_body(s3, bucket), NEW, "CompleteMultipartUpload with If-Match = unquoted current ETag: stored body")
@@ -194,7 +190,7 @@ def test_racing_if_none_match_completes_have_exactly_one_winner(target: Any, s3:
     """
     first, second = _racers(target)
     bodies = (b"multipart racer A\n", b"multipart racer B\n")
-    uploads = [_one_part_upload(s3, bucket, KEY, body) for body in bodies]
+    uploads = [one_part_upload(s3, bucket, KEY, body) for body in bodies]
     outcome = _race([
         partial(client.complete_multipart_upload, Bucket=bucket, Key=KEY, UploadId=upload_id,
                 MultipartUpload={"Parts": parts}, IfNoneMatch="*")
@@ -312,7 +308,7 @@ def test_delete_if_match_in_versioned_bucket_adds_delete_marker_and_keeps_versio
     S3 User Guide, "How to perform conditional deletes" ("Conditional delete evaluations only apply to
     the current version of the object"); AWS S3 API Reference, DeleteObject: If-Match, x-amz-delete-marker.
     """
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    set_versioning(s3, bucket)
     put = s3.put_object(Bucket=bucket, Key=KEY, Body=BODY)
     response = s3.delete_object(Bucket=bucket, Key=KEY, IfMatch=put["ETag"])
     rule = "DeleteObject with If-Match = current ETag in a versioned bucket"
@@ -406,7 +402,7 @@ def test_put_if_none_match_star_over_delete_marker_creates(s3: Any, bucket: str)
     current version counts as no object: the conditional write succeeds); AWS S3 API Reference,
     PutObject: If-None-Match.
     """
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    set_versioning(s3, bucket)
     _put(s3, bucket)
     s3.delete_object(Bucket=bucket, Key=KEY)
     response = s3.put_object(Bucket=bucket, Key=KEY, Body=NEW, IfNoneMatch="*")

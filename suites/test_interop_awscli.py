@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,9 +43,9 @@ from gauntlet.interop.programs import (
     expect_same_objects,
     expect_success,
     run_program,
-    scratch_bucket_name,
 )
 from gauntlet.plugin.checks import expect_equal, expect_error, expect_true
+from gauntlet.plugin.hooks import OwnBuckets
 from gauntlet.s3.data import MiB, payload
 
 pytestmark = [pytest.mark.interop, pytest.mark.severity("client")]
@@ -133,13 +133,6 @@ def admin(s3_client: Callable[..., Any]) -> Any:
     return s3_client(checksum_mode="when_required")
 
 
-@pytest.fixture
-def new_bucket(target: LiveTarget, run_id: str) -> Iterator[str]:
-    """A run-prefixed name for a bucket the case creates or removes itself (deleted afterwards if present)."""
-    with scratch_bucket_name(target, run_id) as name:
-        yield name
-
-
 def s3url(bucket: str, key: str = "") -> str:
     return f"s3://{bucket}/{key}"
 
@@ -173,20 +166,22 @@ def parse_ls(stdout: str) -> tuple[dict[str, int], list[str]]:
 # =========================================================================== buckets
 
 
-def test_awscli_s3_mb_creates_bucket(aws: Aws, admin: Any, new_bucket: str) -> None:
+def test_awscli_s3_mb_creates_bucket(aws: Aws, admin: Any, own_buckets: OwnBuckets) -> None:
     """`aws s3 mb s3://bucket` creates the bucket (HeadBucket 200 afterwards).
 
     AWS S3 API Reference, CreateBucket; HeadBucket.
     """
+    new_bucket = own_buckets.new()
     expect_success(aws("s3", "mb", f"s3://{new_bucket}"), "aws s3 mb of a new bucket (CreateBucket)")
     expect_true(bucket_exists(admin, new_bucket), "HeadBucket after aws s3 mb", "the bucket does not exist (404)")
 
 
-def test_awscli_s3_rb_removes_empty_bucket(aws: Aws, admin: Any, new_bucket: str) -> None:
+def test_awscli_s3_rb_removes_empty_bucket(aws: Aws, admin: Any, own_buckets: OwnBuckets) -> None:
     """`aws s3 rb s3://bucket` deletes an empty bucket (HeadBucket 404 afterwards).
 
     AWS S3 API Reference, DeleteBucket; HeadBucket.
     """
+    new_bucket = own_buckets.new()
     admin.create_bucket(Bucket=new_bucket)
     expect_success(aws("s3", "rb", f"s3://{new_bucket}"), "aws s3 rb of an empty bucket (DeleteBucket)")
     with expect_error(404, None, "HeadBucket after aws s3 rb"):
@@ -194,12 +189,13 @@ def test_awscli_s3_rb_removes_empty_bucket(aws: Aws, admin: Any, new_bucket: str
 
 
 def test_awscli_s3_rb_force_removes_bucket_with_objects(aws_cli: Callable[..., Aws], admin: Any,
-                                                        new_bucket: str) -> None:
+                                                        own_buckets: OwnBuckets) -> None:
     """`aws s3 rb --force` deletes every object (ListObjectsV2 + DeleteObject each), then the bucket.
     Deletes go one at a time (see SEQUENTIAL).
 
     AWS S3 API Reference, ListObjectsV2; DeleteObject; DeleteBucket.
     """
+    new_bucket = own_buckets.new()
     admin.create_bucket(Bucket=new_bucket)
     seed(admin, new_bucket, SMALL_FILES)
     expect_success(aws_cli(None, **SEQUENTIAL)("s3", "rb", "--force", f"s3://{new_bucket}"),

@@ -31,7 +31,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,9 +52,9 @@ from gauntlet.interop.programs import (
     expect_success,
     rclone_env,
     run_program,
-    scratch_bucket_name,
 )
 from gauntlet.plugin.checks import expect_equal, expect_error, expect_true
+from gauntlet.plugin.hooks import OwnBuckets
 from gauntlet.s3.data import MiB, payload
 
 pytestmark = [pytest.mark.interop, pytest.mark.severity("client")]
@@ -128,13 +128,6 @@ def admin(s3_client: Callable[..., Any]) -> Any:
     return s3_client(checksum_mode="when_required")
 
 
-@pytest.fixture
-def new_bucket(target: LiveTarget, run_id: str) -> Iterator[str]:
-    """A run-prefixed name for a bucket the case creates or removes itself (deleted afterwards if present)."""
-    with scratch_bucket_name(target, run_id) as name:
-        yield name
-
-
 def remote(bucket: str, path: str = "") -> str:
     return f"gauntlet:{bucket}" + (f"/{path}" if path else "")
 
@@ -166,22 +159,24 @@ def md5(data: bytes) -> str:
 # =========================================================================== buckets
 
 
-def test_rclone_mkdir_creates_bucket(rclone: Rclone, admin: Any, new_bucket: str) -> None:
+def test_rclone_mkdir_creates_bucket(rclone: Rclone, admin: Any, own_buckets: OwnBuckets) -> None:
     """`rclone mkdir remote:bucket` creates the bucket; HeadBucket then answers 200.
 
     AWS S3 API Reference, CreateBucket; HeadBucket.
     """
+    new_bucket = own_buckets.new()
     expect_success(rclone("mkdir", remote(new_bucket)), "rclone mkdir of a new bucket (CreateBucket)")
     status = admin.head_bucket(Bucket=new_bucket)["ResponseMetadata"]["HTTPStatusCode"]
     expect_equal(status, 200, "HeadBucket after rclone mkdir")
 
 
 def test_rclone_purge_removes_bucket_and_contents(rclone: Rclone, admin: Any, trees: Trees,
-                                                  new_bucket: str) -> None:
+                                                  own_buckets: OwnBuckets) -> None:
     """`rclone purge remote:bucket` deletes every object and then the bucket (HeadBucket 404 afterwards).
 
     AWS S3 API Reference, DeleteObject / DeleteObjects; DeleteBucket; HeadBucket (404 for a missing bucket).
     """
+    new_bucket = own_buckets.new()
     admin.create_bucket(Bucket=new_bucket)
     copy_tree(rclone, trees.small, new_bucket)
     expect_success(rclone("purge", "--checkers", "1", remote(new_bucket)), "rclone purge of a bucket with objects")

@@ -26,6 +26,7 @@ import pytest
 from gauntlet.plugin.checks import expect_equal, expect_error, expect_refused, expect_true, status_of, unsupported
 from gauntlet.plugin.verdict import S3Mismatch
 from gauntlet.s3.errors import client_error_details, is_not_implemented
+from suites._support.versioning import set_versioning
 
 pytestmark = [pytest.mark.lifecycle, pytest.mark.severity("client")]
 
@@ -257,7 +258,7 @@ def test_noncurrent_version_expiration_round_trip(s3: Any, bucket: str) -> None:
     AWS S3 API Reference, NoncurrentVersionExpiration (NoncurrentDays; NewerNoncurrentVersions: "how many
     noncurrent versions Amazon S3 will retain") and PutBucketLifecycleConfiguration.
     """
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    set_versioning(s3, bucket)
     sent = [{"ID": "noncurrent", "Status": "Enabled", "Filter": {"Prefix": "docs/"},
              "NoncurrentVersionExpiration": {"NoncurrentDays": 15, "NewerNoncurrentVersions": 2}}]
     _put(s3, bucket, sent)

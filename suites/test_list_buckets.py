@@ -16,16 +16,15 @@ buckets remain); Owner.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from gauntlet.fleet.cleanup import delete_bucket
 from gauntlet.plugin.checks import expect_equal, expect_http_error, expect_true
-from gauntlet.plugin.hooks import record_leftover
+from gauntlet.plugin.hooks import OwnBuckets
 from gauntlet.plugin.verdict import S3Mismatch
-from gauntlet.s3.naming import create_bucket_params, new_bucket_name
+from gauntlet.s3.naming import create_bucket_params
 
 pytestmark = [pytest.mark.buckets, pytest.mark.severity("client")]
 
@@ -44,20 +43,15 @@ def _worker_prefix(names: list[str]) -> str:
 
 
 @pytest.fixture
-def own(bucket_factory: Callable[..., str], target: Any, run_id: str, request: pytest.FixtureRequest
-        ) -> Iterator[list[str]]:
+def own(bucket_factory: Callable[..., str], own_buckets: OwnBuckets, target: Any) -> list[str]:
     """Four buckets of this case, sorted by name, and a fifth of this run that does not carry their prefix
     (`s3g-<run-id>-<worker>x-…`), so a server that ignores the prefix always lists one bucket too many."""
     names = sorted(bucket_factory() for _ in range(4))
     admin = target.client(checksum_mode="when_required", content_md5_deletes=True)
-    decoy = new_bucket_name(run_id, worker=os.environ.get("PYTEST_XDIST_WORKER", "w") + "x")
+    decoy = own_buckets.new(worker=os.environ.get("PYTEST_XDIST_WORKER", "w") + "x")
     admin.create_bucket(**create_bucket_params(decoy, target.region))
     assert not decoy.startswith(_worker_prefix(names)), decoy
-    yield names
-    try:
-        delete_bucket(admin, decoy, run_id)  # refuses any bucket not of this run
-    except Exception as exc:  # recorded as a leftover, as the bucket fixture does
-        record_leftover(request.node, target.name, decoy, str(exc))
+    return names
 
 
 def _page_through(s3: Any, rule: str, **params: Any) -> tuple[list[list[str]], list[dict[str, Any]]]:

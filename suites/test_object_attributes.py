@@ -19,6 +19,7 @@ from gauntlet.s3.checksums import checksum_b64, composite_b64
 from gauntlet.s3.data import md5_hex, multipart_etag, payload
 from suites._support.listing import private_client
 from suites._support.multipart import part, put_multipart_object, small
+from suites._support.versioning import set_versioning
 
 pytestmark = [pytest.mark.objects, pytest.mark.severity("client")]
 
@@ -235,7 +236,7 @@ def test_version_id_selects_an_older_version(s3: Any, attrs: Any, bucket: str) -
     AWS S3 API Reference, GetObjectAttributes: URI request parameters, versionId; Response syntax,
     x-amz-version-id.
     """
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    set_versioning(s3, bucket)
     old = s3.put_object(Bucket=bucket, Key=KEY, Body=BODY)["VersionId"]
     s3.put_object(Bucket=bucket, Key=KEY, Body=b"newer version")
     response = _attributes(attrs, bucket, ["ETag", "ObjectSize"], VersionId=old)

@@ -32,17 +32,18 @@ from suites._support.sse import (
     KMS_KEY_HEADER,
     SSE_HEADER,
     allow_sse_c,
+    b64,
+    body,
+    encryption_rules,
+    expect_key_not_echoed,
+    expect_sse_c_echo,
+    key_md5,
+    multipart,
     names_kms_key,
+    plain_client,
     sse_c_transport,
     ssec,
 )
-from suites._support.sse import b64 as _b64
-from suites._support.sse import body as _body
-from suites._support.sse import expect_key_not_echoed as _expect_key_not_echoed
-from suites._support.sse import expect_sse_c_echo as _expect_sse_c_echo
-from suites._support.sse import key_md5 as _key_md5
-from suites._support.sse import multipart as _multipart
-from suites._support.sse import plain_client as _plain
 
 pytestmark = [pytest.mark.sse, pytest.mark.severity("security")]
 
@@ -62,12 +63,12 @@ def test_sse_s3_put_get_head_report_aes256(s3_client: Callable[..., Any], bucket
     AWS S3 API Reference, PutObject / GetObject / HeadObject: Response header
     x-amz-server-side-encryption ("The server-side encryption algorithm used when you store this object").
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     put = s3.put_object(Bucket=bucket, Key="sse-s3", Body=BODY, ServerSideEncryption=AES256)
     expect_equal(header(put, SSE_HEADER), AES256, f"PutObject answer: {SSE_HEADER}")
     got = s3.get_object(Bucket=bucket, Key="sse-s3")
     expect_equal(header(got, SSE_HEADER), AES256, f"GetObject answer: {SSE_HEADER}")
-    expect_equal(_body(got), BODY, "GetObject of an SSE-S3 object")
+    expect_equal(body(got), BODY, "GetObject of an SSE-S3 object")
     head = s3.head_object(Bucket=bucket, Key="sse-s3")
     expect_equal(header(head, SSE_HEADER), AES256, f"HeadObject answer: {SSE_HEADER}")
 
@@ -80,14 +81,14 @@ def test_sse_s3_copy_object_reports_aes256(s3_client: Callable[..., Any], bucket
     AWS S3 API Reference, CopyObject: Request header x-amz-server-side-encryption and Response
     header x-amz-server-side-encryption.
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     s3.put_object(Bucket=bucket, Key="source", Body=BODY)
     copied = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "source"},
                             ServerSideEncryption=AES256)
     expect_equal(header(copied, SSE_HEADER), AES256, f"CopyObject answer: {SSE_HEADER}")
     head = s3.head_object(Bucket=bucket, Key="copy")
     expect_equal(header(head, SSE_HEADER), AES256, f"HeadObject of the copy: {SSE_HEADER}")
-    expect_equal(_body(s3.get_object(Bucket=bucket, Key="copy")), BODY, "GetObject of the SSE-S3 copy")
+    expect_equal(body(s3.get_object(Bucket=bucket, Key="copy")), BODY, "GetObject of the SSE-S3 copy")
 
 
 @pytest.mark.requires("sse_s3", "multipart")
@@ -98,15 +99,15 @@ def test_sse_s3_multipart_reports_aes256(s3_client: Callable[..., Any], bucket: 
     AWS S3 API Reference, CreateMultipartUpload (x-amz-server-side-encryption),
     CompleteMultipartUpload: Response header x-amz-server-side-encryption; HeadObject, GetObject.
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     parts = [payload(MIN_PART, seed=42), payload(KiB + 7, seed=43)]
-    done = _multipart(s3, bucket, "mpu-sse-s3", parts, ServerSideEncryption=AES256)
+    done = multipart(s3, bucket, "mpu-sse-s3", parts, ServerSideEncryption=AES256)
     expect_equal(header(done, SSE_HEADER), AES256, f"CompleteMultipartUpload answer: {SSE_HEADER}")
     head = s3.head_object(Bucket=bucket, Key="mpu-sse-s3")
     expect_equal(header(head, SSE_HEADER), AES256, f"HeadObject answer: {SSE_HEADER}")
     got = s3.get_object(Bucket=bucket, Key="mpu-sse-s3")
     expect_equal(header(got, SSE_HEADER), AES256, f"GetObject answer: {SSE_HEADER}")
-    expect_equal(_body(got), b"".join(parts), "GetObject of an SSE-S3 multipart object")
+    expect_equal(body(got), b"".join(parts), "GetObject of an SSE-S3 multipart object")
 
 
 # --------------------------------------------------------------------------- bucket default encryption
@@ -114,12 +115,8 @@ def test_sse_s3_multipart_reports_aes256(s3_client: Callable[..., Any], bucket: 
 _AES256_CONFIG = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": AES256}}]}
 
 
-def _rules(answer: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(answer.get("ServerSideEncryptionConfiguration", {}).get("Rules", []))
-
-
 def _default_algorithms(answer: dict[str, Any]) -> list[str | None]:
-    return [r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for r in _rules(answer)]
+    return [r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for r in encryption_rules(answer)]
 
 
 @pytest.mark.requires("sse_s3")
@@ -130,7 +127,7 @@ def test_bucket_encryption_put_get_round_trip(s3_client: Callable[..., Any], buc
     AWS S3 API Reference, PutBucketEncryption and GetBucketEncryption
     (ServerSideEncryptionConfiguration / Rule / ApplyServerSideEncryptionByDefault / SSEAlgorithm).
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     put = s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=_AES256_CONFIG)
     expect_equal(status_of(put), 200, "PutBucketEncryption status")
     got = s3.get_bucket_encryption(Bucket=bucket)
@@ -144,13 +141,13 @@ def test_bucket_default_encryption_applies_to_plain_put(s3_client: Callable[...,
     AWS S3 API Reference, PutBucketEncryption ("default encryption ... applies to new objects
     that don't specify encryption"); PutObject / HeadObject: Response header x-amz-server-side-encryption.
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=_AES256_CONFIG)
     put = s3.put_object(Bucket=bucket, Key="plain", Body=BODY)
     expect_equal(header(put, SSE_HEADER), AES256, f"PutObject into a default-encrypted bucket: {SSE_HEADER}")
     head = s3.head_object(Bucket=bucket, Key="plain")
     expect_equal(header(head, SSE_HEADER), AES256, f"HeadObject of an object stored under the default: {SSE_HEADER}")
-    expect_equal(_body(s3.get_object(Bucket=bucket, Key="plain")), BODY, "GetObject under the bucket default")
+    expect_equal(body(s3.get_object(Bucket=bucket, Key="plain")), BODY, "GetObject under the bucket default")
 
 
 @pytest.mark.requires("sse_s3")
@@ -164,7 +161,7 @@ def test_delete_bucket_encryption_removes_configuration(s3_client: Callable[...,
     for the bucket as server-side encryption with Amazon S3 managed keys"), so a 200 whose only
     rule is the plain AES256 default is accepted too.
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=_AES256_CONFIG)
     deleted = s3.delete_bucket_encryption(Bucket=bucket)
     expect_equal(status_of(deleted), 204, "DeleteBucketEncryption status")
@@ -175,7 +172,7 @@ def test_delete_bucket_encryption_removes_configuration(s3_client: Callable[...,
         expect_equal((status, code), (404, "ServerSideEncryptionConfigurationNotFoundError"),
                      f"GetBucketEncryption after DeleteBucketEncryption ({message})")
         return
-    rules = _rules(after)
+    rules = encryption_rules(after)
     expect_true(
         _default_algorithms(after) == [AES256]
         and not rules[0].get("ApplyServerSideEncryptionByDefault", {}).get("KMSMasterKeyID"),
@@ -198,18 +195,18 @@ def test_sse_c_put_get_head_echo_key_md5_never_the_key(
     x-amz-server-side-encryption-customer-algorithm and -customer-key-MD5; Amazon S3 User Guide,
     "Using server-side encryption with customer-provided keys (SSE-C)" (S3 does not store or return the key).
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     allow_sse_c(s3, bucket, target)
     with sse_c_transport(target):
         put = s3.put_object(Bucket=bucket, Key="ssec", Body=BODY, **ssec(KEY_A))
     got = s3.get_object(Bucket=bucket, Key="ssec", **ssec(KEY_A))
-    expect_equal(_body(got), BODY, "GetObject with the customer key")
+    expect_equal(body(got), BODY, "GetObject with the customer key")
     head = s3.head_object(Bucket=bucket, Key="ssec", **ssec(KEY_A))
     expect_equal(head.get("ContentLength"), len(BODY), "HeadObject Content-Length of an SSE-C object")
-    _expect_key_not_echoed([("PutObject", put), ("GetObject", got), ("HeadObject", head)], KEY_A)
-    _expect_sse_c_echo(put, KEY_A, "PutObject answer")
-    _expect_sse_c_echo(got, KEY_A, "GetObject answer")
-    _expect_sse_c_echo(head, KEY_A, "HeadObject answer")
+    expect_key_not_echoed([("PutObject", put), ("GetObject", got), ("HeadObject", head)], KEY_A)
+    expect_sse_c_echo(put, KEY_A, "PutObject answer")
+    expect_sse_c_echo(got, KEY_A, "GetObject answer")
+    expect_sse_c_echo(head, KEY_A, "HeadObject answer")
 
 
 @pytest.mark.requires("sse_c")
@@ -222,7 +219,7 @@ def test_sse_c_get_without_key_is_400_invalid_request(
     customer-provided encryption keys (SSE-C) ... you must provide the following headers";
     Error responses: InvalidRequest.
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     allow_sse_c(s3, bucket, target)
     with sse_c_transport(target):
         s3.put_object(Bucket=bucket, Key="ssec", Body=BODY, **ssec(KEY_A))
@@ -238,7 +235,7 @@ def test_sse_c_head_without_key_is_400(s3_client: Callable[..., Any], bucket: st
     AWS S3 API Reference, HeadObject: SSE-C headers are required for an object stored with SSE-C
     ("you must provide ... headers", else 400 Bad Request).
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     allow_sse_c(s3, bucket, target)
     with sse_c_transport(target):
         s3.put_object(Bucket=bucket, Key="ssec", Body=BODY, **ssec(KEY_A))
@@ -256,7 +253,7 @@ def test_sse_c_get_with_wrong_key_is_403_access_denied(
     Amazon S3 User Guide, "Using server-side encryption with customer-provided keys" (403 for a
     key that does not match).
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     allow_sse_c(s3, bucket, target)
     with sse_c_transport(target):
         s3.put_object(Bucket=bucket, Key="ssec", Body=BODY, **ssec(KEY_A))
@@ -275,14 +272,14 @@ def test_sse_c_key_md5_mismatch_is_400_invalid_argument(
     this header for a message integrity check to ensure that the encryption key was transmitted
     without error"); Error responses: InvalidArgument.
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     allow_sse_c(s3, bucket, target)
     with sse_c_transport(target):  # SSE-C over this transport at all?
         s3.put_object(Bucket=bucket, Key="ssec", Body=BODY, **ssec(KEY_A))
     with expect_error(400, "InvalidArgument", "PutObject with a customer-key MD5 that does not match the key"):
         # with the MD5 given, boto3 sends key and MD5 as they are: the key goes base64-encoded
         s3.put_object(Bucket=bucket, Key="bad-md5", Body=BODY, SSECustomerAlgorithm=AES256,
-                      SSECustomerKey=_b64(KEY_A), SSECustomerKeyMD5=_key_md5(KEY_B))
+                      SSECustomerKey=b64(KEY_A), SSECustomerKeyMD5=key_md5(KEY_B))
     with expect_error(404, None, "HeadObject of the key whose PUT was refused (nothing stored)"):
         s3.head_object(Bucket=bucket, Key="bad-md5", **ssec(KEY_A))
 
@@ -297,7 +294,7 @@ def test_sse_c_ranged_get_returns_exact_bytes(
     AWS S3 API Reference, GetObject: Range (RFC 9110 §14.1.2) with SSE-C headers; the ranges here
     start and end off the 16-byte AES block boundaries and include a suffix range.
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     allow_sse_c(s3, bucket, target)
     with sse_c_transport(target):
         s3.put_object(Bucket=bucket, Key="ssec", Body=BODY, **ssec(KEY_A))
@@ -307,7 +304,7 @@ def test_sse_c_ranged_get_returns_exact_bytes(
         got = s3.get_object(Bucket=bucket, Key="ssec", Range=spec, **ssec(KEY_A))
         expect_equal(status_of(got), 206, f"GetObject Range {spec} of an SSE-C object: status")
         expect_equal(header(got, "content-range"), f"bytes {first}-{last}/{size}", f"Content-Range for {spec}")
-        expect_equal(_body(got), BODY[first:last + 1], f"GetObject Range {spec} of an SSE-C object")
+        expect_equal(body(got), BODY[first:last + 1], f"GetObject Range {spec} of an SSE-C object")
 
 
 _COPY_DESTINATIONS = [
@@ -329,7 +326,7 @@ def test_sse_c_copy_object(
     AWS S3 API Reference, CopyObject: Request headers x-amz-copy-source-server-side-encryption-customer-
     algorithm/-key/-key-MD5 and x-amz-server-side-encryption(-customer-*); Response headers.
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     allow_sse_c(s3, bucket, target)
     with sse_c_transport(target):
         s3.put_object(Bucket=bucket, Key="source", Body=BODY, **ssec(KEY_A))
@@ -339,22 +336,22 @@ def test_sse_c_copy_object(
         copied = s3.copy_object(Bucket=bucket, Key="copy", CopySource=source,
                                 **ssec(KEY_A, "CopySourceSSECustomer"), **ssec(KEY_B))
         got = s3.get_object(Bucket=bucket, Key="copy", **ssec(KEY_B))
-        expect_equal(_body(got), BODY, f"{what}: GetObject of the copy with the new key")
+        expect_equal(body(got), BODY, f"{what}: GetObject of the copy with the new key")
         head = s3.head_object(Bucket=bucket, Key="copy", **ssec(KEY_B))
-        _expect_key_not_echoed([("CopyObject", copied), ("GetObject", got), ("HeadObject", head)], KEY_A)
-        _expect_key_not_echoed([("CopyObject", copied), ("GetObject", got), ("HeadObject", head)], KEY_B)
-        _expect_sse_c_echo(copied, KEY_B, f"{what}: answer")
-        _expect_sse_c_echo(head, KEY_B, f"{what}: HeadObject with the new key")
+        expect_key_not_echoed([("CopyObject", copied), ("GetObject", got), ("HeadObject", head)], KEY_A)
+        expect_key_not_echoed([("CopyObject", copied), ("GetObject", got), ("HeadObject", head)], KEY_B)
+        expect_sse_c_echo(copied, KEY_B, f"{what}: answer")
+        expect_sse_c_echo(head, KEY_B, f"{what}: HeadObject with the new key")
         with expect_error(403, "AccessDenied", f"{what}: GetObject of the copy with the source's key"):
             s3.get_object(Bucket=bucket, Key="copy", **ssec(KEY_A))
         return
     extra = {"ServerSideEncryption": AES256} if destination == "sse_s3" else {}
     copied = s3.copy_object(Bucket=bucket, Key="copy", CopySource=source,
                             **ssec(KEY_A, "CopySourceSSECustomer"), **extra)
-    expect_equal(_body(s3.get_object(Bucket=bucket, Key="copy")), BODY,
+    expect_equal(body(s3.get_object(Bucket=bucket, Key="copy")), BODY,
                  f"{what}: GetObject of the copy without a key")
     head = s3.head_object(Bucket=bucket, Key="copy")
-    _expect_key_not_echoed([("CopyObject", copied), ("HeadObject", head)], KEY_A)
+    expect_key_not_echoed([("CopyObject", copied), ("HeadObject", head)], KEY_A)
     if destination == "sse_s3":
         expect_equal(header(copied, SSE_HEADER), AES256, f"{what}: answer {SSE_HEADER}")
         expect_equal(header(head, SSE_HEADER), AES256, f"{what}: HeadObject {SSE_HEADER}")
@@ -374,7 +371,7 @@ def test_sse_c_multipart_upload_round_trip(
     "must match the headers you used in the request to initiate the upload"), CompleteMultipartUpload,
     GetObject, HeadObject.
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     allow_sse_c(s3, bucket, target)
     parts = [payload(MIN_PART, seed=44), payload(70 * KiB + 3, seed=45)]
     with sse_c_transport(target):
@@ -388,14 +385,14 @@ def test_sse_c_multipart_upload_round_trip(
     s3.complete_multipart_upload(Bucket=bucket, Key="mpu-ssec", UploadId=upload_id,
                                  MultipartUpload={"Parts": listed}, **ssec(KEY_A))
     got = s3.get_object(Bucket=bucket, Key="mpu-ssec", **ssec(KEY_A))
-    expect_equal(_body(got), b"".join(parts), "GetObject of an SSE-C multipart object with the key")
+    expect_equal(body(got), b"".join(parts), "GetObject of an SSE-C multipart object with the key")
     head = s3.head_object(Bucket=bucket, Key="mpu-ssec", **ssec(KEY_A))
-    _expect_key_not_echoed([(f"UploadPart {n}", a) for n, a in enumerate(answers, start=1)]
+    expect_key_not_echoed([(f"UploadPart {n}", a) for n, a in enumerate(answers, start=1)]
                            + [("GetObject", got), ("HeadObject", head)], KEY_A)
     for number, answer in enumerate(answers, start=1):
-        _expect_sse_c_echo(answer, KEY_A, f"UploadPart {number} answer")
-    _expect_sse_c_echo(got, KEY_A, "GetObject of the SSE-C multipart object")
-    _expect_sse_c_echo(head, KEY_A, "HeadObject of the SSE-C multipart object")
+        expect_sse_c_echo(answer, KEY_A, f"UploadPart {number} answer")
+    expect_sse_c_echo(got, KEY_A, "GetObject of the SSE-C multipart object")
+    expect_sse_c_echo(head, KEY_A, "HeadObject of the SSE-C multipart object")
     with expect_error(400, "InvalidRequest", "GetObject of the SSE-C multipart object without the key"):
         s3.get_object(Bucket=bucket, Key="mpu-ssec")
 
@@ -410,7 +407,7 @@ def test_sse_c_upload_part_without_key_is_400_invalid_request(
     encryption key (SSE-C) in your initiate multipart upload request, you must provide identical
     encryption information in each part upload request"; Error responses: InvalidRequest.
     """
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     allow_sse_c(s3, bucket, target)
     with sse_c_transport(target):
         upload_id = s3.create_multipart_upload(Bucket=bucket, Key="mpu-ssec", **ssec(KEY_A))["UploadId"]
@@ -431,7 +428,7 @@ def test_sse_kms_put_head_report_key_id(s3_client: Callable[..., Any], bucket: s
     """
     assert target.kms_key_id is not None
     key_id = target.kms_key_id
-    s3 = _plain(s3_client)
+    s3 = plain_client(s3_client)
     put = s3.put_object(Bucket=bucket, Key="kms", Body=BODY, ServerSideEncryption="aws:kms", SSEKMSKeyId=key_id)
     head = s3.head_object(Bucket=bucket, Key="kms")
     for what, answer in (("PutObject", put), ("HeadObject", head)):
@@ -440,4 +437,4 @@ def test_sse_kms_put_head_report_key_id(s3_client: Callable[..., Any], bucket: s
         expect_true(names_kms_key(reported, key_id),
                     f"{what} answer: S3 requires {KMS_KEY_HEADER} to name the key {key_id!r} (id or ARN)",
                     f"server gave {reported!r}")
-    expect_equal(_body(s3.get_object(Bucket=bucket, Key="kms")), BODY, "GetObject of an SSE-KMS object")
+    expect_equal(body(s3.get_object(Bucket=bucket, Key="kms")), BODY, "GetObject of an SSE-KMS object")

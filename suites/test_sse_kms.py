@@ -34,6 +34,7 @@ from suites._support.sse import (
     SSE_HEADER,
     b64,
     body,
+    encryption_rules,
     multipart,
     names_kms_key,
     plain_client,
@@ -73,10 +74,6 @@ def _kms_config(key_id: str, bucket_key: bool | None = None) -> dict[str, Any]:
     if bucket_key is not None:
         rule["BucketKeyEnabled"] = bucket_key
     return {"Rules": [rule]}
-
-
-def _rules(answer: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(answer.get("ServerSideEncryptionConfiguration", {}).get("Rules", []))
 
 
 # --------------------------------------------------------------------------- objects
@@ -333,7 +330,7 @@ def test_bucket_encryption_kms_round_trip(s3_client: Callable[..., Any], bucket:
     s3 = plain_client(s3_client)
     put = s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=_kms_config(_key(target), True))
     expect_equal(status_of(put), 200, "PutBucketEncryption status")
-    rules = _rules(s3.get_bucket_encryption(Bucket=bucket))
+    rules = encryption_rules(s3.get_bucket_encryption(Bucket=bucket))
     expect_equal(len(rules), 1, "GetBucketEncryption: number of rules")
     default = rules[0].get("ApplyServerSideEncryptionByDefault", {})
     expect_equal(default.get("SSEAlgorithm"), AWS_KMS, "GetBucketEncryption: SSEAlgorithm")
@@ -407,7 +404,7 @@ def test_delete_bucket_encryption_kms_then_get_is_404(
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=_kms_config(_key(target)))
     expect_equal(status_of(s3.delete_bucket_encryption(Bucket=bucket)), 204, "DeleteBucketEncryption status")
     try:
-        rules = _rules(s3.get_bucket_encryption(Bucket=bucket))
+        rules = encryption_rules(s3.get_bucket_encryption(Bucket=bucket))
     except botocore.exceptions.ClientError as exc:
         status, code, message = client_error_details(exc)
         expect_equal((status, code), (404, "ServerSideEncryptionConfigurationNotFoundError"),

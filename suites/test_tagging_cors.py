@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from gauntlet.plugin.checks import expect_equal, expect_error, expect_status, expect_true, header, status_of
+from suites._support.versioning import set_versioning
 
 KEY = "tags/object.txt"
 BODY = b"tagged object\n"
@@ -180,7 +181,7 @@ class TestObjectTagging:
         AWS S3 API Reference, PutObjectTagging: versionId ("The versionId of the object that the
         tag-set will be added to"; response x-amz-version-id); GetObjectTagging: versionId.
         """
-        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        set_versioning(s3, bucket)
         old = s3.put_object(Bucket=bucket, Key=KEY, Body=b"version one")["VersionId"]
         s3.put_object(Bucket=bucket, Key=KEY, Body=b"version two")
         s3.put_object_tagging(Bucket=bucket, Key=KEY, VersionId=old,
@@ -196,7 +197,7 @@ class TestObjectTagging:
         AWS S3 API Reference, PutObjectTagging: Response syntax, x-amz-version-id ("The versionId of
         the object the tag-set was added to").
         """
-        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        set_versioning(s3, bucket)
         old = s3.put_object(Bucket=bucket, Key=KEY, Body=b"version one")["VersionId"]
         s3.put_object(Bucket=bucket, Key=KEY, Body=b"version two")
         response = s3.put_object_tagging(Bucket=bucket, Key=KEY, VersionId=old,

@@ -8,7 +8,7 @@ Amazon S3 User Guide: "Working with objects in a versioning-enabled bucket",
 
 A server that answers NotImplemented (501) to PutBucketVersioning comes out
 *unsupported* for the area (each case enables versioning first through
-`_set_versioning`); one that answers anything else, or answers 200 and ignores the
+`suites._support.versioning.set_versioning`); one that answers anything else, or answers 200 and ignores the
 setting, fails with a message saying exactly that.
 """
 
@@ -24,12 +24,14 @@ import botocore.exceptions
 import pytest
 
 from gauntlet.fleet.cleanup import CleanupError, delete_bucket
-from gauntlet.plugin.checks import expect_equal, expect_error, expect_true, header, status_of, unsupported
+from gauntlet.plugin.checks import expect_equal, expect_error, expect_true, header, status_of
+from gauntlet.plugin.hooks import OwnBuckets
 from gauntlet.plugin.verdict import S3Mismatch
 from gauntlet.s3.data import md5_hex
-from gauntlet.s3.errors import client_error_details, is_not_implemented
-from gauntlet.s3.naming import create_bucket_params, new_bucket_name
+from gauntlet.s3.errors import client_error_details
+from gauntlet.s3.naming import create_bucket_params
 from suites._support.multipart import complete, create_upload, upload_parts
+from suites._support.versioning import put_version, set_versioning
 
 pytestmark = [pytest.mark.versioning, pytest.mark.requires("versioning"), pytest.mark.severity("data")]
 
@@ -37,37 +39,6 @@ _hook_ids = itertools.count()
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _set_versioning(s3: Any, bucket: str, status: str = "Enabled") -> None:
-    """PutBucketVersioning, then GetBucketVersioning must show the new status.
-
-    501/NotImplemented makes the case unsupported; any other refusal, or a 200 that the
-    server then ignores, is a failure that says so.
-    """
-    rule = f"PutBucketVersioning Status={status}"
-    try:
-        answer = s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": status})
-    except botocore.exceptions.ClientError as exc:
-        got_status, code, message = client_error_details(exc)
-        if is_not_implemented(got_status, code):
-            unsupported(f"{rule}: server answered {got_status} {code}: bucket versioning is not implemented")
-        raise S3Mismatch(f"{rule}: S3 requires 200 OK; server answered {got_status} {code}: {message}".rstrip(": "),
-                         got_status, code) from None
-    expect_equal(status_of(answer), 200, f"{rule}: status")
-    shown = s3.get_bucket_versioning(Bucket=bucket).get("Status")
-    expect_true(shown == status, rule,
-                f"the server answered 200 but GetBucketVersioning then shows Status={shown!r}: "
-                f"it ignores the versioning setting")
-
-
-def _put(s3: Any, bucket: str, key: str, body: bytes) -> str:
-    """PutObject in a versioning-enabled bucket; returns the new version id (which S3 must give)."""
-    answer = s3.put_object(Bucket=bucket, Key=key, Body=body)
-    version = answer.get("VersionId")
-    expect_true(bool(version) and version != "null", "PutObject in a versioning-enabled bucket",
-                f"S3 requires a new x-amz-version-id; server gave {version!r}")
-    return str(version)
 
 
 def _read(s3: Any, bucket: str, key: str, version: str | None = None) -> bytes:
@@ -131,7 +102,7 @@ def test_versioning_status_round_trip(s3: Any, bucket: str) -> None:
     AWS S3 API Reference, PutBucketVersioning (Status: Enabled | Suspended) and GetBucketVersioning.
     """
     for status in ("Enabled", "Suspended", "Enabled"):
-        _set_versioning(s3, bucket, status)
+        set_versioning(s3, bucket, status)
 
 
 # --------------------------------------------------------------------------- versions and listing
@@ -144,9 +115,9 @@ def test_each_put_creates_a_version_listed_newest_first(s3: Any, bucket: str) ->
     Examples ("in the order they were stored, returning the most recently stored first"); Amazon S3 User
     Guide, "Working with objects in a versioning-enabled bucket" (each PUT adds a version).
     """
-    _set_versioning(s3, bucket)
+    set_versioning(s3, bucket)
     bodies = [f"generation {i}".encode() * (i + 1) for i in range(3)]
-    ids = [_put(s3, bucket, "doc", body) for body in bodies]
+    ids = [put_version(s3, bucket, "doc", body) for body in bodies]
     expect_equal(len(set(ids)), 3, "distinct version ids for three PUTs")
     answer = s3.list_object_versions(Bucket=bucket)
     expect_equal(_versions(answer), [("doc", ids[2], True), ("doc", ids[1], False), ("doc", ids[0], False)],
@@ -165,8 +136,8 @@ def test_list_object_versions_paginates_with_key_and_version_id_markers(s3: Any,
     (IsTruncated, NextKeyMarker, NextVersionIdMarker). A page boundary falls between two versions of
     the same key, so the version-id marker matters.
     """
-    _set_versioning(s3, bucket)
-    ids = {key: [_put(s3, bucket, key, f"{key}{i}".encode()) for i in range(n)] for key, n in
+    set_versioning(s3, bucket)
+    ids = {key: [put_version(s3, bucket, key, f"{key}{i}".encode()) for i in range(n)] for key, n in
            (("a", 3), ("b", 2), ("c", 1))}
     expected = [(key, vid) for key in ("a", "b", "c") for vid in reversed(ids[key])]
     pages: list[list[tuple[str, str]]] = []
@@ -192,8 +163,8 @@ def test_list_object_versions_prefix_and_delimiter(s3: Any, bucket: str) -> None
     between the prefix and the first occurrence of the delimiter are grouped under a single result
     element in CommonPrefixes ... not returned elsewhere in the response").
     """
-    _set_versioning(s3, bucket)
-    ids = {key: [_put(s3, bucket, key, key.encode() * (i + 1)) for i in range(n)]
+    set_versioning(s3, bucket)
+    ids = {key: [put_version(s3, bucket, key, key.encode() * (i + 1)) for i in range(n)]
            for key, n in (("dir/a", 2), ("dir/b", 1), ("dir/sub/c", 1), ("top", 1))}
     nested = s3.list_object_versions(Bucket=bucket, Prefix="dir/", Delimiter="/")
     expect_equal([(k, v) for k, v, _ in _versions(nested)],
@@ -214,9 +185,9 @@ def test_get_and_head_by_version_id_return_that_version(s3: Any, bucket: str) ->
     AWS S3 API Reference, GetObject / HeadObject: versionId; Amazon S3 User Guide, "Working with objects
     in a versioning-enabled bucket" (retrieving object versions).
     """
-    _set_versioning(s3, bucket)
+    set_versioning(s3, bucket)
     old, new = b"the old version", b"the new version, longer"
-    v1, v2 = _put(s3, bucket, "k", old), _put(s3, bucket, "k", new)
+    v1, v2 = put_version(s3, bucket, "k", old), put_version(s3, bucket, "k", new)
     got = s3.get_object(Bucket=bucket, Key="k", VersionId=v1)
     expect_equal(got["Body"].read(), old, "GetObject versionId=<first> body")
     expect_equal(got.get("VersionId"), v1, "GetObject versionId=<first> x-amz-version-id")
@@ -237,8 +208,8 @@ def test_delete_without_version_id_creates_delete_marker(s3: Any, bucket: str) -
     marker, which becomes the current version of the object"; Response x-amz-delete-marker,
     x-amz-version-id); ListObjectVersions (DeleteMarker, IsLatest); User Guide, "Working with delete markers".
     """
-    _set_versioning(s3, bucket)
-    v1 = _put(s3, bucket, "k", b"content")
+    set_versioning(s3, bucket)
+    v1 = put_version(s3, bucket, "k", b"content")
     answer = s3.delete_object(Bucket=bucket, Key="k")
     expect_equal(status_of(answer), 204, "DeleteObject status")
     expect_equal(header(answer, "x-amz-delete-marker"), "true", "DeleteObject x-amz-delete-marker")
@@ -260,8 +231,8 @@ def test_read_under_delete_marker_is_404_with_delete_marker_header(s3: Any, buck
     delete marker, Amazon S3 behaves as if the object was deleted and includes x-amz-delete-marker: true
     in the response"); User Guide, "Working with delete markers".
     """
-    _set_versioning(s3, bucket)
-    _put(s3, bucket, "k", b"content")
+    set_versioning(s3, bucket)
+    put_version(s3, bucket, "k", b"content")
     s3.delete_object(Bucket=bucket, Key="k")
     with expect_error(404, "NoSuchKey" if method == "get" else None, f"{method.upper()} under a delete marker") as seen:
         if method == "get":
@@ -279,8 +250,8 @@ def test_get_version_that_is_a_delete_marker_is_405(s3: Any, bucket: str) -> Non
     AWS S3 API Reference, GetObject: Versioning ("If the specified version is a delete marker, the
     response returns a 405 Method Not Allowed error"); User Guide, "Working with delete markers".
     """
-    _set_versioning(s3, bucket)
-    _put(s3, bucket, "k", b"content")
+    set_versioning(s3, bucket)
+    put_version(s3, bucket, "k", b"content")
     marker = s3.delete_object(Bucket=bucket, Key="k").get("VersionId")
     with expect_error(405, "MethodNotAllowed", "GetObject versionId=<delete marker>"):
         s3.get_object(Bucket=bucket, Key="k", VersionId=marker)
@@ -293,8 +264,8 @@ def test_deleting_the_delete_marker_restores_the_object(s3: Any, bucket: str) ->
     response header x-amz-delete-marker to true"); User Guide, "Deleting object versions" / "Working
     with delete markers" (removing the marker makes the previous version current).
     """
-    _set_versioning(s3, bucket)
-    v1 = _put(s3, bucket, "k", b"still here")
+    set_versioning(s3, bucket)
+    v1 = put_version(s3, bucket, "k", b"still here")
     marker = s3.delete_object(Bucket=bucket, Key="k").get("VersionId")
     answer = s3.delete_object(Bucket=bucket, Key="k", VersionId=marker)
     expect_equal((header(answer, "x-amz-delete-marker"), answer.get("VersionId")), ("true", marker),
@@ -310,8 +281,8 @@ def test_delete_by_version_id_removes_only_that_version(s3: Any, bucket: str) ->
     parameter. Using this query parameter permanently deletes the version"); User Guide, "Deleting
     object versions".
     """
-    _set_versioning(s3, bucket)
-    v1, v2, v3 = (_put(s3, bucket, "k", f"v{i}".encode()) for i in (1, 2, 3))
+    set_versioning(s3, bucket)
+    v1, v2, v3 = (put_version(s3, bucket, "k", f"v{i}".encode()) for i in (1, 2, 3))
     answer = s3.delete_object(Bucket=bucket, Key="k", VersionId=v2)
     expect_equal(answer.get("VersionId"), v2, "DeleteObject versionId=<middle> x-amz-version-id")
     expect_true(header(answer, "x-amz-delete-marker") in (None, "false"), "DeleteObject of a plain version",
@@ -328,9 +299,9 @@ def test_delete_objects_with_version_ids(s3: Any, bucket: str) -> None:
     AWS S3 API Reference, DeleteObjects: Request (Object: Key, VersionId); Response (Deleted: Key,
     VersionId); User Guide, "Deleting object versions".
     """
-    _set_versioning(s3, bucket)
-    a1, a2 = _put(s3, bucket, "a", b"a1"), _put(s3, bucket, "a", b"a2")
-    b1, b2 = _put(s3, bucket, "b", b"b1"), _put(s3, bucket, "b", b"b2")
+    set_versioning(s3, bucket)
+    a1, a2 = put_version(s3, bucket, "a", b"a1"), put_version(s3, bucket, "a", b"a2")
+    b1, b2 = put_version(s3, bucket, "b", b"b1"), put_version(s3, bucket, "b", b"b2")
     answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "a", "VersionId": a1},
                                                                   {"Key": "b", "VersionId": b2}]})
     expect_equal(answer.get("Errors") or [], [], "DeleteObjects Errors")
@@ -347,9 +318,9 @@ def test_get_deleted_version_id_is_404_nosuchversion(s3: Any, bucket: str) -> No
     AWS S3 API Reference, "Error responses: List of error codes", NoSuchVersion ("Indicates that the
     version ID specified in the request does not match an existing version", 404); GetObject: versionId.
     """
-    _set_versioning(s3, bucket)
-    gone = _put(s3, bucket, "k", b"old")
-    _put(s3, bucket, "k", b"new")
+    set_versioning(s3, bucket)
+    gone = put_version(s3, bucket, "k", b"old")
+    put_version(s3, bucket, "k", b"new")
     s3.delete_object(Bucket=bucket, Key="k", VersionId=gone)
     with expect_error(404, "NoSuchVersion", "GetObject versionId=<deleted version>"):
         s3.get_object(Bucket=bucket, Key="k", VersionId=gone)
@@ -363,8 +334,8 @@ def test_get_malformed_version_id_is_rejected(s3: Any, bucket: str) -> None:
     "Invalid version id specified" for a malformed id) and NoSuchVersion (404). Returning the current
     object, or NoSuchKey, is wrong.
     """
-    _set_versioning(s3, bucket)
-    _put(s3, bucket, "k", b"current")
+    set_versioning(s3, bucket)
+    put_version(s3, bucket, "k", b"current")
     rule = "GetObject versionId=<malformed>: S3 requires 400 InvalidArgument or 404 NoSuchVersion"
     try:
         s3.get_object(Bucket=bucket, Key="k", VersionId="not-a-version-id")
@@ -386,9 +357,9 @@ def test_suspended_put_writes_null_version_overwritten_in_place(s3: Any, bucket:
     the version ID null"); ListObjectVersions (newest first); User Guide, "Managing objects in a
     versioning-suspended bucket" (a PUT replaces an existing null version, earlier versions stay).
     """
-    _set_versioning(s3, bucket)
-    v1 = _put(s3, bucket, "k", b"enabled-era")
-    _set_versioning(s3, bucket, "Suspended")
+    set_versioning(s3, bucket)
+    v1 = put_version(s3, bucket, "k", b"enabled-era")
+    set_versioning(s3, bucket, "Suspended")
     s3.put_object(Bucket=bucket, Key="k", Body=b"suspended-1")
     first = s3.list_object_versions(Bucket=bucket)
     expect_equal(_versions(first), [("k", "null", True), ("k", v1, False)],
@@ -408,9 +379,9 @@ def test_suspending_keeps_versions_made_before(s3: Any, bucket: str) -> None:
     AWS S3 API Reference, PutBucketVersioning; User Guide, "Managing objects in a versioning-suspended
     bucket" ("Suspending versioning doesn't change the existing objects in your bucket").
     """
-    _set_versioning(s3, bucket)
-    v1, v2 = _put(s3, bucket, "k", b"one"), _put(s3, bucket, "k", b"two")
-    _set_versioning(s3, bucket, "Suspended")
+    set_versioning(s3, bucket)
+    v1, v2 = put_version(s3, bucket, "k", b"one"), put_version(s3, bucket, "k", b"two")
+    set_versioning(s3, bucket, "Suspended")
     s3.put_object(Bucket=bucket, Key="k", Body=b"three")
     expect_equal((_read(s3, bucket, "k", v1), _read(s3, bucket, "k", v2), _read(s3, bucket, "k")),
                  (b"one", b"two", b"three"), "GetObject of v1, v2 and the current null version")
@@ -428,9 +399,9 @@ def test_copy_object_from_specific_source_version(s3: Any, bucket: str) -> None:
     AWS S3 API Reference, CopyObject: x-amz-copy-source (?versionId=), Response
     x-amz-copy-source-version-id and x-amz-version-id. The copied bytes are checked first.
     """
-    _set_versioning(s3, bucket)
-    v1 = _put(s3, bucket, "src", b"first version of the source")
-    _put(s3, bucket, "src", b"second version")
+    set_versioning(s3, bucket)
+    v1 = put_version(s3, bucket, "src", b"first version of the source")
+    put_version(s3, bucket, "src", b"second version")
     answer = s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src", "VersionId": v1})
     expect_equal(_read(s3, bucket, "dst"), b"first version of the source", "copy of a specific source version")
     expect_equal(answer.get("CopySourceVersionId"), v1, "CopyObject x-amz-copy-source-version-id")
@@ -444,7 +415,7 @@ def test_multipart_upload_in_versioned_bucket_makes_one_version(s3: Any, bucket:
     AWS S3 API Reference, CompleteMultipartUpload: Response x-amz-version-id ("Version ID of the newly
     created object, in case the bucket has versioning turned on"); ListObjectVersions.
     """
-    _set_versioning(s3, bucket)
+    set_versioning(s3, bucket)
     upload_id = create_upload(s3, bucket, "mp")
     answer = complete(s3, bucket, "mp", upload_id, upload_parts(s3, bucket, "mp", upload_id, [b"one part" * 100]))
     version = answer.get("VersionId")
@@ -455,23 +426,22 @@ def test_multipart_upload_in_versioned_bucket_makes_one_version(s3: Any, bucket:
 
 
 def test_many_versions_and_delete_markers_are_fully_cleaned_up(
-    s3: Any, s3_client: Callable[..., Any], target: Any, run_id: str, request: pytest.FixtureRequest
+    s3: Any, s3_client: Callable[..., Any], target: Any, run_id: str, own_buckets: OwnBuckets
 ) -> None:
     """A bucket holding 30 versions and 3 delete markers is emptied and deleted by the harness's cleanup.
 
     AWS S3 API Reference, ListObjectVersions, DeleteObjects (VersionId), DeleteBucket ("All objects
     (including all object versions and delete markers) in the bucket must be deleted before the bucket
     itself can be deleted"); HeadBucket (404 once gone). The bucket is created here rather than by the
-    `bucket` fixture so that the fixture's own teardown does not meet an already deleted bucket.
+    `bucket` fixture, whose teardown expects the bucket still there (`own_buckets` skips one already gone).
     """
     admin = s3_client(checksum_mode="when_required")
-    name = new_bucket_name(run_id)
+    name = own_buckets.new()
     admin.create_bucket(**create_bucket_params(name, target.region))
-    request.addfinalizer(lambda: _delete_if_present(admin, name, run_id))
-    _set_versioning(s3, name)
+    set_versioning(s3, name)
     for key in ("a", "b", "nested/c"):
         for i in range(10):
-            _put(s3, name, key, f"{key} {i}".encode())
+            put_version(s3, name, key, f"{key} {i}".encode())
         s3.delete_object(Bucket=name, Key=key)
     listing = s3.list_object_versions(Bucket=name)
     expect_equal((len(listing.get("Versions") or []), len(listing.get("DeleteMarkers") or [])), (30, 3),
@@ -483,12 +453,3 @@ def test_many_versions_and_delete_markers_are_fully_cleaned_up(
                          f"DeleteBucket) did not work: {exc}") from None
     with expect_error(404, None, "HeadBucket after the cleanup deleted the bucket"):
         admin.head_bucket(Bucket=name)
-
-
-def _delete_if_present(client: Any, name: str, run_id: str) -> None:
-    try:
-        client.head_bucket(Bucket=name)
-    except botocore.exceptions.ClientError as exc:
-        if client_error_details(exc)[0] == 404:
-            return
-    delete_bucket(client, name, run_id)

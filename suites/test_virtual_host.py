@@ -14,17 +14,14 @@ Amazon S3 API Reference, "Authenticating Requests: Using Query Parameters (AWS S
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-import botocore.exceptions
 import pytest
 
-from gauntlet.fleet.cleanup import delete_bucket
 from gauntlet.plugin.checks import expect_equal, expect_error, expect_status, expect_true, status_of, unsupported
 from gauntlet.s3.data import KiB, payload
-from gauntlet.s3.errors import client_error_details
 from gauntlet.s3.naming import create_bucket_params, new_bucket_name
 from suites._support.signing import list_keys
 
@@ -46,28 +43,8 @@ def _vhost(s3_client: Callable[..., Any], bucket: str) -> Any:
 
 @pytest.fixture
 def admin(s3_client: Callable[..., Any]) -> Any:
-    """Path-style client for setup, read-back and cleanup (no flexible checksums)."""
+    """Path-style client for setup and read-back (no flexible checksums; `own_buckets` cleans up)."""
     return s3_client(checksum_mode="when_required", addressing="path")
-
-
-@pytest.fixture
-def own_buckets(admin: Any, run_id: str) -> Iterator[list[str]]:
-    """Names (all under this run's prefix) of buckets a case creates itself; deleted after the case
-    if they still exist (cleanup refuses any name without the run's prefix)."""
-    names: list[str] = []
-    yield names
-    problems = []
-    for name in names:
-        try:
-            admin.head_bucket(Bucket=name)
-        except botocore.exceptions.ClientError as exc:
-            if client_error_details(exc)[0] == 404:
-                continue  # the case deleted it, or never created it
-        try:
-            delete_bucket(admin, name, run_id)
-        except Exception as exc:
-            problems.append(f"{name}: {exc}")
-    assert not problems, f"cleanup of buckets created by the case failed: {problems}"
 
 
 # --------------------------------------------------------------------------- presigned URLs with the bucket in the Host
@@ -170,15 +147,14 @@ def test_list_objects_v2_prefix_and_delimiter(s3_client, admin, bucket):
 # --------------------------------------------------------------------------- buckets
 
 
-def test_create_and_delete_bucket_with_bucket_in_host(target, s3_client, admin, run_id, own_buckets):
+def test_create_and_delete_bucket_with_bucket_in_host(target, s3_client, admin, own_buckets):
     """CreateBucket (`PUT /` on `bucket.domain`) creates that bucket and DeleteBucket (`DELETE /` on it)
     removes it again (checked path-style: HeadBucket 200, then 404).
 
     AWS S3 API Reference, CreateBucket, DeleteBucket (Response: HTTP 204), HeadBucket; S3 User Guide,
     "Virtual hosting of general purpose buckets".
     """
-    name = new_bucket_name(run_id)
-    own_buckets.append(name)
+    name = own_buckets.new()
     client = _vhost(s3_client, name)
     expect_equal(status_of(client.create_bucket(**create_bucket_params(name, target.region))), 200,
                  "CreateBucket (virtual-hosted style) status")
@@ -199,8 +175,7 @@ def test_bucket_name_with_dots_is_addressed_by_host(target, s3_client, admin, ru
     if target.endpoint.startswith("https:"):
         unsupported("dotted bucket names over virtual-hosted HTTPS need a wildcard certificate per label")
     base = new_bucket_name(run_id)
-    name = base[:-9] + "." + base[-8:]  # s3g-<run>-<worker>.<n>: still under the run's prefix
-    own_buckets.append(name)
+    name = own_buckets.add(base[:-9] + "." + base[-8:])  # s3g-<run>-<worker>.<n>: still under the run's prefix
     admin.create_bucket(**create_bucket_params(name, target.region))
     client = _vhost(s3_client, name)
     body = payload(KiB, seed=85)

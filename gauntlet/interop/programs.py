@@ -26,7 +26,7 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -434,21 +434,3 @@ def bucket_exists(client: Any, bucket: str) -> bool:
         if status == 404 or code in ("404", "NoSuchBucket"):
             return False
         raise
-
-
-@contextlib.contextmanager
-def scratch_bucket_name(target: LiveTarget, run_id: str) -> Iterator[str]:
-    """A run-prefixed bucket name that is not created: for a program that makes (or removes) the bucket.
-
-    Afterwards the bucket is emptied and deleted if it exists.
-    """
-    from gauntlet.fleet.cleanup import delete_bucket
-    from gauntlet.s3.naming import new_bucket_name
-
-    name = new_bucket_name(run_id)
-    try:
-        yield name
-    finally:
-        admin = target.client(checksum_mode="when_required")
-        if bucket_exists(admin, name):
-            delete_bucket(admin, name, run_id)

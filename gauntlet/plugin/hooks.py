@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import botocore.exceptions
 import pytest
 
 from gauntlet import masking, severity
@@ -43,6 +44,7 @@ from gauntlet.plugin.verdict import Outcome, S3Mismatch, TargetDown, Verdict, cl
 from gauntlet.rundir.meta import base_meta, iso_now, write_meta
 from gauntlet.rundir.rows import ResultWriter, make_row
 from gauntlet.s3 import localhost_dns
+from gauntlet.s3.errors import client_error_details
 from gauntlet.s3.naming import new_bucket_name, new_run_id
 
 _RUN_KEY = pytest.StashKey["GauntletRun"]()
@@ -420,17 +422,61 @@ def bucket_factory(target: LiveTarget, run_id: str, request: pytest.FixtureReque
         return name
 
     yield create
-    leftovers = request.node.stash.setdefault(_LEFTOVERS_KEY, [])
-    for name in created:
+    _delete_buckets(admin, created, target.name, run_id, request.node)
+
+
+class OwnBuckets:
+    """Names of buckets a case creates (or deletes) itself, for cases that need CreateBucket's or
+    DeleteBucket's own answer: `new()` gives a fresh name of this run, `add(name)` records one derived
+    from it (a dotted or 63-character variant); the `own_buckets` fixture deletes whichever still exist."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        self.names: list[str] = []
+
+    def new(self, worker: str | None = None) -> str:
+        """A fresh bucket name of this run (not created), deleted after the case if it exists then."""
+        return self.add(new_bucket_name(self.run_id, worker=worker))
+
+    def add(self, name: str) -> str:
+        """Record `name` for cleanup; it must carry the run's prefix (cleanup refuses any other)."""
+        self.names.append(name)
+        return name
+
+
+@pytest.fixture
+def own_buckets(target: LiveTarget, run_id: str, request: pytest.FixtureRequest) -> Iterator[OwnBuckets]:
+    """Buckets the case creates itself (see `OwnBuckets`); after the case, each that still exists is
+    emptied and deleted, and one cleanup cannot delete is a leftover in meta.json, as with `bucket_factory`."""
+    own = OwnBuckets(run_id)
+    yield own
+    # path style: a dotted name is not a valid virtual host over HTTPS
+    admin = target.client(checksum_mode="when_required", content_md5_deletes=True, addressing="path")
+    _delete_buckets(admin, [name for name in own.names if _may_exist(admin, name)], target.name, run_id,
+                    request.node)
+
+
+def _may_exist(client: Any, name: str) -> bool:
+    """False only when HeadBucket says 404 (the case deleted the bucket, or never created it)."""
+    try:
+        client.head_bucket(Bucket=name)
+    except botocore.exceptions.ClientError as exc:
+        return client_error_details(exc)[0] != 404
+    return True
+
+
+def _delete_buckets(admin: Any, names: list[str], target: str, run_id: str, node: pytest.Item) -> None:
+    """Empty and delete a case's buckets; what cannot be deleted goes to meta.json (locked or leftover)."""
+    leftovers = node.stash.setdefault(_LEFTOVERS_KEY, [])
+    for name in names:
         try:
             delete_bucket(admin, name, run_id)
         except LockedBucket as locked:
             # object lock retention nobody can lift (COMPLIANCE, or a server refusing the GOVERNANCE bypass):
             # deletable only after `until`, so recorded apart from the buckets cleanup failed on
-            request.node.stash.setdefault(_LOCKED_KEY, []).append(
-                {"target": target.name, "bucket": name, "until": locked.until})
+            node.stash.setdefault(_LOCKED_KEY, []).append({"target": target, "bucket": name, "until": locked.until})
         except (CleanupError, ForeignBucket, Exception) as exc:
-            leftovers.append({"target": target.name, "bucket": name, "reason": masking.mask(str(exc))[:300]})
+            leftovers.append({"target": target, "bucket": name, "reason": masking.mask(str(exc))[:300]})
 
 
 def record_leftover(node: pytest.Item, target: str, bucket: str, reason: str) -> None:

@@ -11,6 +11,7 @@ import botocore.exceptions
 from gauntlet.plugin.checks import expect_equal, expect_error, expect_true, unsupported
 from gauntlet.plugin.verdict import S3Mismatch
 from gauntlet.s3.errors import client_error_details, is_not_implemented
+from suites._support import versioning
 
 BODY = b"locked bytes " * 100
 GOV, COMP = "GOVERNANCE", "COMPLIANCE"
@@ -62,10 +63,7 @@ def lock_bucket(s3: Any, bucket_factory: Callable[..., str]) -> str:
 
 def put_version(s3: Any, bucket: str, key: str = "k", body: bytes = BODY, **kwargs: Any) -> str:
     """PutObject in a lock-enabled (so versioned) bucket; returns the version id S3 must give."""
-    version = s3.put_object(Bucket=bucket, Key=key, Body=body, **kwargs).get("VersionId")
-    expect_true(bool(version) and version != "null", "PutObject in a lock-enabled bucket (versioning is on)",
-                f"S3 requires a new x-amz-version-id; server gave {version!r}")
-    return str(version)
+    return versioning.put_version(s3, bucket, key, body, where="a lock-enabled bucket (versioning is on)", **kwargs)
 
 
 def retain(s3: Any, bucket: str, version: str, mode: str, until: dt.datetime, key: str = "k",

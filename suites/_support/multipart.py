@@ -25,6 +25,7 @@ __all__ = [
     "complete",
     "create_upload",
     "multipart_etag",
+    "one_part_upload",
     "part",
     "part_etag",
     "put_multipart_object",
@@ -51,6 +52,14 @@ def part_etag(data: bytes) -> str:
 def create_upload(s3: Any, bucket: str, key: str, **kwargs: Any) -> str:
     """CreateMultipartUpload; returns the upload id."""
     return str(s3.create_multipart_upload(Bucket=bucket, Key=key, **kwargs)["UploadId"])
+
+
+def one_part_upload(s3: Any, bucket: str, key: str, body: bytes) -> tuple[str, list[dict[str, Any]]]:
+    """CreateMultipartUpload and one UploadPart of `body`: the upload id and the part list to complete with
+    (for cases about CompleteMultipartUpload itself: conditions, races)."""
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=body)
+    return upload_id, [{"PartNumber": 1, "ETag": part["ETag"]}]
 
 
 def upload_parts(

@@ -99,6 +99,11 @@ def expect_key_not_echoed(answers: list[tuple[str, dict[str, Any]]], key: bytes)
                     f"the base64 key appears in response header(s) {', '.join(leaked)}")
 
 
+def encryption_rules(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Rules of a GetBucketEncryption answer (empty when it has none)."""
+    return list(answer.get("ServerSideEncryptionConfiguration", {}).get("Rules", []))
+
+
 def names_kms_key(reported: str | None, key_id: str) -> bool:
     """Whether a reported x-amz-server-side-encryption-aws-kms-key-id names `key_id`: the id itself or
     an ARN ending in key/<id> (AWS answers the key's ARN)."""
