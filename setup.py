@@ -28,6 +28,7 @@ class BuildWithProject(build_py):
             return
         root = Path(__file__).resolve().parent
         dest = Path(self.build_lib) / "gauntlet" / "_project"
+        shutil.rmtree(dest, ignore_errors=True)  # a file deleted from the checkout must not linger in the wheel
         for name in BUNDLED:
             source = root / name
             if source.is_dir():

@@ -30,9 +30,9 @@ import pytest
 
 from gauntlet.fleet.running import LiveTarget
 from gauntlet.interop.clients import CLIENTS, Client
-from gauntlet.interop.transcript import Transcript, transcript_for
 from gauntlet.plugin.checks import unsupported
 from gauntlet.plugin.verdict import S3Mismatch
+from suites._support.interop_transcript import Transcript, transcript_for
 
 pytestmark = [pytest.mark.interop, pytest.mark.severity("client")]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,7 +38,11 @@ def test_installed_wheel_runs_suites_and_reports_outside_the_checkout(tmp_path: 
     wheels, site, work = tmp_path / "wheels", tmp_path / "site", tmp_path / "work"
     work.mkdir()
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
-    built = subprocess.run([*pip, "wheel", str(ROOT), "--no-deps", "-q", "-w", str(wheels)],
+    # from a copy of the sources: a build in the checkout would leave build/ there, and stale modules in it
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".tox", ".venv", ".gauntlet", "runs", "build", "node_modules", "target", "__pycache__", "*.egg-info"))
+    built = subprocess.run([*pip, "wheel", str(source), "--no-deps", "-q", "-w", str(wheels)],
                            capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr[-2000:]
     (wheel,) = wheels.glob("s3gauntlet-*.whl")
