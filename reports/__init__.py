@@ -7,6 +7,6 @@ pytest plugin. ``python -m reports --out DIR RUN_DIR...`` builds a report and
 
 from __future__ import annotations
 
-from reports.errors import ExitCode, ReportError
+from reports.errors import ReportError
 
-__all__ = ["ExitCode", "ReportError"]
+__all__ = ["ReportError"]

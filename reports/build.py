@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from gauntlet.errors import UsageError
 from reports import charts
 from reports.clients import client_matrix
 from reports.diff import diff_tables, explicit_pairs, resolve_run, run_pairs
-from reports.errors import OutputFailed, UsageError
+from reports.errors import OutputFailed
 from reports.findings import findings_table
 from reports.html import render_html
 from reports.load import RunSet, latest_per_key, ordered_targets

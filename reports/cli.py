@@ -8,7 +8,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from reports.errors import ExitCode, ReportError
+from gauntlet.errors import ExitCode, GauntletError
+from reports.errors import error_line
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,8 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = build_report(runset, baseline_target=args.baseline_target, diff_base=args.diff_base,
                               compare=tuple(args.compare) if args.compare else None, title=args.title)
         warnings = [*runset.warnings, *write_report(report, Path(args.out), parquet=not args.no_parquet)]
-    except ReportError as exc:
-        print(exc.line("report"), file=sys.stderr)
+    except GauntletError as exc:
+        print(error_line(exc, "report"), file=sys.stderr)
         return int(exc.exit_code)
     for warning in warnings:
         print(f"s3gauntlet report: warning: {warning}", file=sys.stderr)

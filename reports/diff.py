@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from reports.errors import MixedTargets, UsageError
+from gauntlet.errors import UsageError
+from reports.errors import MixedTargets
 from reports.load import RunSet
 from reports.performance import LOWER_IS_BETTER
 

@@ -4,7 +4,7 @@ Compares the latest results in the run directories with a committed baseline
 (reports/baseline.py describes the file) and exits 1 when a case that passed no
 longer passes or performance fell past a threshold; 0 otherwise, listing
 improvements as candidates to promote. ``--update-baseline`` writes the baseline
-from the runs instead. Exit codes: reports.errors.ExitCode.
+from the runs instead. Exit codes: gauntlet.errors.ExitCode.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from reports.errors import ExitCode, OutputFailed, ReportError, UsageError
+from gauntlet.errors import ExitCode, GauntletError, UsageError
+from reports.errors import OutputFailed, error_line
 
 
 def parser() -> argparse.ArgumentParser:
@@ -144,8 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for warning in runset.warnings:
             print(f"s3gauntlet gate: warning: {warning}", file=sys.stderr)
         return _update(args, runset) if args.update_baseline else _gate(args, runset)
-    except ReportError as exc:
-        print(exc.line("gate"), file=sys.stderr)
+    except GauntletError as exc:
+        print(error_line(exc, "gate"), file=sys.stderr)
         return int(exc.exit_code)
 
 

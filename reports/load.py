@@ -28,8 +28,8 @@ from typing import Any
 
 import pandas as pd
 
+from gauntlet.errors import NoResults
 from gauntlet.rundir.rows import read_rows
-from reports.errors import NoResults
 
 OUTCOMES = ("pass", "fail", "unsupported", "error")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports.errors import UsageError
+from gauntlet.errors import UsageError
 from reports.load import sort_workloads
 
 #: Measured values compared between targets; for the latencies and error rate, lower is better.

@@ -37,16 +37,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gauntlet.errors import ExitCode, GauntletError
+from gauntlet.errors import NoResults
 from gauntlet.load.watch import HISTORY_CSV
 
-
-class NotALoadRun(GauntletError):
-    """A path given to `gauntlet load cmp` is not a load run directory (or holds no request rows)."""
-
-    exit_code = ExitCode.NO_RESULTS
-    prefix = "s3gauntlet load cmp"
-
+#: How `gauntlet load cmp`'s error lines start.
+PREFIX = "s3gauntlet load cmp"
 
 SUMMARY = "load_summary.jsonl"
 #: The default floor of the noise band (`--min-band`): below it a change is never called a regression.
@@ -100,7 +95,7 @@ def analyse(run_dir: Path | str) -> RunAnalysis:
     run_dir = Path(run_dir)
     history = run_dir / HISTORY_CSV
     if not history.is_file():
-        raise NotALoadRun(f"{run_dir}: not a load run directory (no {HISTORY_CSV})")
+        raise NoResults(f"{run_dir}: not a load run directory (no {HISTORY_CSV})", prefix=PREFIX)
     counts: dict[str, dict[int, int]] = {}
     users: dict[int, int] = {}
     with history.open(newline="") as handle:
@@ -112,7 +107,7 @@ def analyse(run_dir: Path | str) -> RunAnalysis:
             per_op = counts.setdefault(row["Type"], {})
             per_op[stamp] = per_op.get(stamp, 0) + int(row["Total Request Count"] or 0)
     if not counts:
-        raise NotALoadRun(f"{run_dir}: {HISTORY_CSV} holds no request rows")
+        raise NoResults(f"{run_dir}: {HISTORY_CSV} holds no request rows", prefix=PREFIX)
     stamps = sorted(users)
     peak = max(users.values())
     start = next(s for s in stamps if users[s] >= peak)

@@ -13,10 +13,11 @@ tags (GetObjectTagging), SHA-256 of the content (all objects, or --sample N per 
 --ignore-metadata names user-metadata keys a copy tool adds (rclone: mtime,btime).
 
 Writes parity_summary.json, parity_differences.csv and parity_rows.jsonl into --out
-(default runs/<run-id>/). Exit codes: 0 identical, 1 differences, 2 errors (some
-objects unreadable), 30 same source and destination, 31 unknown bucket, 32 credentials
-rejected, 33 a target disappeared during the comparison, 34 bad command line; 10-17 as
-for every gauntlet command (bad targets file, unknown target, unreachable ...).
+(default runs/<run-id>/). Exit codes (gauntlet.errors.ExitCode, as for every gauntlet
+command): 0 identical, 1 differences, 2 bad command line, 14 credentials rejected,
+30 same source and destination, 31 unknown bucket, 33 a target disappeared during the
+comparison, 35 errors (some objects unreadable: results incomplete); 10-16 as for every
+gauntlet command (bad targets file, unknown target, unreachable ...).
 """
 
 from __future__ import annotations
@@ -29,18 +30,17 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from gauntlet import masking
-from gauntlet.errors import CredentialsRejected as StartRejected
-from gauntlet.errors import GauntletError
+from gauntlet.errors import CredentialsRejected, ExitCode, GauntletError, UsageError
 from gauntlet.parity.engine import ParityOptions, run_parity, same_target
-from gauntlet.parity.errors import CredentialsRejected, ParityError, ParityExit, SameTarget, UsageError
+from gauntlet.parity.errors import PREFIX, SameTarget, rejected
 from gauntlet.paths import RUNS_DIR
 
 
 def _usage_error(parser: argparse.ArgumentParser) -> Any:
     def error(message: str) -> NoReturn:
         parser.print_usage(sys.stderr)
-        print(f"s3gauntlet parity: {message}", file=sys.stderr)
-        raise SystemExit(int(ParityExit.USAGE))
+        print(f"{PREFIX}: {message}", file=sys.stderr)
+        raise SystemExit(int(ExitCode.USAGE))
 
     return error
 
@@ -151,9 +151,9 @@ def run(args: argparse.Namespace) -> int:
         wanted = [source_t] if source_t.name == dest_t.name else [source_t, dest_t]
         try:
             live = fleet.start(wanted)
-        except StartRejected as exc:
+        except CredentialsRejected as exc:
             side = "source" if f"'{source_t.name}'" in str(exc) else "dest"
-            raise CredentialsRejected(f"{side} {exc}") from None
+            raise rejected(f"{side} {exc}") from None
         source, dest = live[source_t.name], live[dest_t.name]
         if same_target(source, dest) and source.name != dest.name and (
                 options.buckets is None or any(s == d for s, d in options.buckets)):
@@ -173,12 +173,10 @@ def run(args: argparse.Namespace) -> int:
         if result.error is not None:
             print(masking.mask(result.error.line), file=sys.stderr)
         return result.exit_code
-    except ParityError as exc:
-        return _fail(exc.line, int(exc.exit_code))
-    except GauntletError as exc:
-        return _fail(f"s3gauntlet parity: {exc}", int(exc.exit_code))
+    except GauntletError as exc:  # the harness's errors, parity's own and UsageError: one parity line each
+        return _fail(f"{PREFIX}: {exc}", int(exc.exit_code))
     except KeyboardInterrupt:
-        return 130
+        return int(ExitCode.INTERRUPTED)
     finally:
         if fleet is not None:
             fleet.stop()

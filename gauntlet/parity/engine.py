@@ -16,8 +16,8 @@ memory does not grow with the bucket):
 - with `versions=True`, ListObjectVersions of both sides: version and delete-marker
   counts per key.
 
-Errors reading one object become `error` rows (exit 2); a side that rejects the keys
-or disappears ends the comparison (exit 32 / 33) with everything found so far kept.
+Errors reading one object become `error` rows (exit 35, INCOMPLETE); a side that rejects the
+keys or disappears ends the comparison (exit 14 / 33) with everything found so far kept.
 """
 
 from __future__ import annotations
@@ -38,12 +38,13 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
+from gauntlet.errors import CredentialsRejected, ExitCode
 from gauntlet.fleet.running import LiveTarget
 from gauntlet.parity.config import compare_config
 from gauntlet.parity.errors import (
-    CredentialsRejected,
+    FATAL_ERRORS,
+    Fatal,
     ParityError,
-    ParityExit,
     SameTarget,
     TargetGone,
     UnknownBucket,
@@ -108,7 +109,7 @@ class ParityResult:
     exit_code: int
     summary: dict[str, Any]
     out_dir: Path
-    error: ParityError | None = None
+    error: Fatal | None = None
 
 
 @dataclass
@@ -215,7 +216,7 @@ class Parity:
         self.dst_side = f"dest '{dest.name}'"
         self.on_compared = on_compared
         self.lock = threading.Lock()
-        self.abort: ParityError | None = None
+        self.abort: Fatal | None = None
         self.compared = 0
         self.bucket_counts: dict[str, BucketCounts] = {}
         self.plans: list[BucketPlan] = []
@@ -230,7 +231,7 @@ class Parity:
 
     def run(self) -> ParityResult:
         started = iso_now()
-        error: ParityError | None = None
+        error: Fatal | None = None
         self.writer = DifferenceWriter(self.out_dir, self.run_id, self.source.name, self.dest.name)
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, self.options.workers),
                                                            thread_name_prefix="parity")
@@ -239,10 +240,10 @@ class Parity:
             self.plans = self._bucket_plans()
             for plan in self.plans:
                 self._compare_bucket(plan)
-        except ParityError as exc:
+        except FATAL_ERRORS as exc:
             error = exc
         except KeyboardInterrupt:
-            error = ParityError("interrupted (Ctrl-C); partial results kept", 130)
+            error = ParityError("interrupted (Ctrl-C); partial results kept", ExitCode.INTERRUPTED)
         finally:
             with self.lock:
                 if self.abort is None and error is not None:
@@ -316,7 +317,7 @@ class Parity:
         if self.abort is not None:
             raise self.abort
 
-    def _set_abort(self, error: ParityError) -> None:
+    def _set_abort(self, error: Fatal) -> None:
         with self.lock:
             if self.abort is None:
                 self.abort = error
@@ -548,7 +549,7 @@ class Parity:
                 diffs += self._compare_content(plan, counts, pair.key)
             if plan.label in self._locked:
                 diffs += self._compare_lock(plan, pair.key)
-        except ParityError as fatal:
+        except FATAL_ERRORS as fatal:
             self._set_abort(fatal)
             return
         except Exception as exc:
@@ -568,7 +569,7 @@ class Parity:
         diffs: list[Difference] = []
         try:
             diffs = self._compare_content(plan, counts, record.pair.key)
-        except ParityError as fatal:
+        except FATAL_ERRORS as fatal:
             self._set_abort(fatal)
             return
         except Exception as exc:
@@ -679,7 +680,7 @@ class Parity:
                 if differs:
                     self._emit(counts, Difference(plan.label, pair.key, "versions",
                                                   a.describe() if a else "none", b.describe() if b else "none"))
-        except ParityError as exc:
+        except FATAL_ERRORS as exc:
             if isinstance(exc, (CredentialsRejected, TargetGone, ListingOrderError)):
                 raise
             with self.lock:
@@ -688,7 +689,7 @@ class Parity:
 
     # ------------------------------------------------------------------ summary
 
-    def _summary(self, started: str, error: ParityError | None) -> dict[str, Any]:
+    def _summary(self, started: str, error: Fatal | None) -> dict[str, Any]:
         totals = BucketCounts()
         buckets = {}
         plans = {p.label: p for p in self.plans}
@@ -704,11 +705,11 @@ class Parity:
         if error is not None:
             exit_code = int(error.exit_code)
         elif totals.errors or totals.by_kind.get("error"):
-            exit_code = int(ParityExit.ERRORS)
+            exit_code = int(ExitCode.INCOMPLETE)
         elif differences:
-            exit_code = int(ParityExit.DIFFERENCES)
+            exit_code = int(ExitCode.DIFFERENCES)
         else:
-            exit_code = int(ParityExit.IDENTICAL)
+            exit_code = int(ExitCode.OK)
         notes = [MULTIPART_NOTE] if totals.etag_multipart_inconclusive else []
         return {
             "run_id": self.run_id,

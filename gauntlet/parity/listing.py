@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 
 import botocore.exceptions
 
-from gauntlet.parity.errors import CredentialsRejected, ParityError, TargetGone
+from gauntlet.parity.errors import FATAL_ERRORS, Fatal, ParityError, TargetGone, rejected
 from gauntlet.s3.errors import client_error_details
 
 T = TypeVar("T")
@@ -49,9 +49,9 @@ class ListingOrderError(ParityError):
     """A side listed keys out of S3 order; a merge-join of it would be wrong."""
 
 
-def fatal_error(exc: BaseException, side: str) -> ParityError | None:
+def fatal_error(exc: BaseException, side: str) -> Fatal | None:
     """The comparison-ending error `exc` stands for (target gone, keys rejected), or None."""
-    if isinstance(exc, ParityError):
+    if isinstance(exc, FATAL_ERRORS):
         return exc
     if isinstance(exc, _GONE):
         reason = str(exc).split(": ", 1)[-1] if ": " in str(exc) else type(exc).__name__
@@ -59,8 +59,8 @@ def fatal_error(exc: BaseException, side: str) -> ParityError | None:
     if isinstance(exc, botocore.exceptions.ClientError):
         status, code, message = client_error_details(exc)
         if code in REJECTED_CODES:
-            return CredentialsRejected(f"{side}: credentials rejected ({status} {code}"
-                                       f"{': ' + message if message else ''})")
+            return rejected(f"{side}: credentials rejected ({status} {code}"
+                           f"{': ' + message if message else ''})")
     return None
 
 

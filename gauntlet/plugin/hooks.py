@@ -155,7 +155,7 @@ def pytest_configure(config: pytest.Config) -> None:
     unknown = _unknown_markers(config)
     if unknown:  # before any server starts (under xdist pytest would only notice inside a worker)
         pytest.exit(f"s3gauntlet: unknown marker(s) in -m: {', '.join(unknown)} (areas: {', '.join(AREAS)}; "
-                    f"see pytest --markers)", returncode=int(pytest.ExitCode.USAGE_ERROR))
+                    f"see pytest --markers)", returncode=int(ExitCode.PYTEST_USAGE))
     run_id = config.getoption("run_id") or new_run_id()
     run_dir = Path(config.getoption("run_dir") or RUNS_DIR / run_id).resolve()
     if _informational(config):

@@ -3,9 +3,9 @@ partial results kept.
 
     same source and destination      30
     unknown bucket                   31
-    credentials rejected             32
+    credentials rejected             14 (as for every gauntlet command)
     a target gone mid-comparison     33
-    bad command line                 34
+    bad command line                  2 (as for every gauntlet command)
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 
 from gauntlet.config.targets import load_targets
+from gauntlet.errors import ExitCode
 from gauntlet.fleet.running import Fleet, LiveTarget
-from gauntlet.parity import ParityExit, ParityOptions, run_parity
+from gauntlet.parity import ParityOptions, run_parity
 from tests.integration.conftest import ROOT, require_server
 
 pytestmark = pytest.mark.integration
@@ -77,7 +78,7 @@ def one_line(done: subprocess.CompletedProcess[str]) -> str:
 
 def test_same_source_and_dest(tmp_path: Path) -> None:
     done = parity(["--source", "moto", "--dest", "moto", "--out", str(tmp_path / "out")])
-    assert done.returncode == ParityExit.SAME_TARGET
+    assert done.returncode == ExitCode.SAME_TARGET
     assert "both target 'moto'" in one_line(done)
 
 
@@ -85,13 +86,13 @@ def test_same_endpoint_under_two_names(servers: tuple[LiveTarget, LiveTarget], t
     source, _ = servers
     path = targets_file(tmp_path, first=(source, None), second=(source, None))
     done = parity(["--file", str(path), "--source", "first", "--dest", "second", "--out", str(tmp_path / "out")])
-    assert done.returncode == ParityExit.SAME_TARGET
+    assert done.returncode == ExitCode.SAME_TARGET
     assert "same endpoint" in one_line(done)
     # two buckets of one server are a valid comparison
     source.client(checksum_mode="when_required").create_bucket(Bucket="present-copy")
     done = parity(["--file", str(path), "--source", "first", "--dest", "second", "--bucket", "present:present-copy",
                    "--out", str(tmp_path / "ok")])
-    assert done.returncode == ParityExit.IDENTICAL, done.stdout + done.stderr
+    assert done.returncode == ExitCode.OK, done.stdout + done.stderr
 
 
 def test_unknown_bucket(servers: tuple[LiveTarget, LiveTarget], tmp_path: Path) -> None:
@@ -100,10 +101,10 @@ def test_unknown_bucket(servers: tuple[LiveTarget, LiveTarget], tmp_path: Path) 
     out = tmp_path / "out"
     done = parity(["--file", str(path), "--source", "src", "--dest", "dst", "--bucket", "no-such-bucket",
                    "--out", str(out)])
-    assert done.returncode == ParityExit.UNKNOWN_BUCKET
+    assert done.returncode == ExitCode.UNKNOWN_BUCKET
     assert one_line(done) == "s3gauntlet parity: bucket 'no-such-bucket' does not exist on source 'src'"
     summary = json.loads((out / "parity_summary.json").read_text())
-    assert summary["exit_code"] == ParityExit.UNKNOWN_BUCKET and not summary["complete"]
+    assert summary["exit_code"] == ExitCode.UNKNOWN_BUCKET and not summary["complete"]
 
 
 def test_credentials_rejected_on_one_side(servers: tuple[LiveTarget, LiveTarget], tmp_path: Path) -> None:
@@ -111,7 +112,7 @@ def test_credentials_rejected_on_one_side(servers: tuple[LiveTarget, LiveTarget]
     wrong = "not-the-secret-0123456789"
     path = targets_file(tmp_path, src=(source, None), dst=(dest, wrong))
     done = parity(["--file", str(path), "--source", "src", "--dest", "dst", "--out", str(tmp_path / "out")])
-    assert done.returncode == ParityExit.CREDENTIALS_REJECTED
+    assert done.returncode == ExitCode.CREDENTIALS_REJECTED
     line = one_line(done)
     assert line.startswith("s3gauntlet parity: dest target 'dst'") and "credentials rejected" in line
     assert wrong not in done.stdout + done.stderr
@@ -119,7 +120,7 @@ def test_credentials_rejected_on_one_side(servers: tuple[LiveTarget, LiveTarget]
 
 def test_bad_command_line(tmp_path: Path) -> None:
     done = parity(["--source", "moto", "--dest", "rclone", "--sample", "-3"])
-    assert done.returncode == ParityExit.USAGE
+    assert done.returncode == ExitCode.USAGE
     assert "--sample -3" in one_line(done)
 
 
@@ -150,9 +151,9 @@ def test_target_gone_mid_comparison_keeps_partial_results(servers: tuple[LiveTar
                             tmp_path, "gone", on_compared=kill_dest)
     finally:
         victim_fleet.stop()
-    assert result.exit_code == ParityExit.TARGET_GONE, result.summary
+    assert result.exit_code == ExitCode.TARGET_GONE, result.summary
     assert result.summary["error"].startswith("s3gauntlet parity: dest 'rclone' disappeared during the comparison")
     assert not result.summary["complete"]
     rows = (tmp_path / "parity_rows.jsonl").read_text().splitlines()
     assert rows and all(json.loads(r)["kind"] == "missing_on_dest" for r in rows)
-    assert json.loads((tmp_path / "parity_summary.json").read_text())["exit_code"] == ParityExit.TARGET_GONE
+    assert json.loads((tmp_path / "parity_summary.json").read_text())["exit_code"] == ExitCode.TARGET_GONE

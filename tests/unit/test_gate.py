@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gauntlet.errors import ExitCode
 from reports.baseline import DEFAULT_THRESHOLDS, dump_baseline, load_baseline
-from reports.errors import BadBaseline, ExitCode
+from reports.errors import BadBaseline, error_line
 from reports.gate import main
 from reports.gating import evaluate, select_targets, updated_baseline
 from reports.load import load_runs, workload_label
@@ -96,7 +97,7 @@ def test_bad_baselines_are_one_line_errors(tmp_path: Path, text: str, needle: st
     with pytest.raises(BadBaseline) as caught:
         load_baseline(path)
     assert caught.value.exit_code == ExitCode.BAD_BASELINE == 20
-    assert needle in str(caught.value) and "\n" not in caught.value.line("gate")
+    assert needle in str(caught.value) and "\n" not in error_line(caught.value, "gate")
 
 
 def test_missing_baseline(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.load.cmp import MIN_BAND, NotALoadRun, analyse, compare, render, uniform_shift
+from gauntlet.errors import NoResults
+from gauntlet.load.cmp import MIN_BAND, analyse, compare, render, uniform_shift
 
 HEADER = ["Timestamp", "User Count", "Type", "Name", "Requests/s", "Total Request Count"]
 
@@ -76,6 +77,6 @@ def test_min_band_is_the_floor_and_a_uniform_shift_is_named(tmp_path: Path) -> N
 
 
 def test_a_directory_without_locust_history_is_not_a_load_run(tmp_path: Path) -> None:
-    with pytest.raises(NotALoadRun, match="not a load run directory") as error:
+    with pytest.raises(NoResults, match="not a load run directory") as error:
         analyse(tmp_path)
     assert error.value.exit_code == 21

@@ -16,12 +16,12 @@ import botocore.exceptions
 import pytest
 
 from gauntlet.config.targets import Credentials
+from gauntlet.errors import ExitCode, UsageError
 from gauntlet.fleet.running import LiveTarget
-from gauntlet.parity import ParityExit, ParityOptions, run_parity
+from gauntlet.parity import ParityOptions, run_parity
 from gauntlet.parity.cli import main as parity_main
 from gauntlet.parity.cli import options_from_args, print_summary
 from gauntlet.parity.engine import _Reservoir, same_target
-from gauntlet.parity.errors import UsageError
 from gauntlet.parity.listing import (
     ListingOrderError,
     ObjectEntry,
@@ -263,7 +263,7 @@ def test_reservoir_is_bounded_and_uniform() -> None:
 
 def test_identical_targets_exit_0(tmp_path: Path) -> None:
     result, rows = compare(FakeS3(same_data()), FakeS3(same_data()), tmp_path)
-    assert result.exit_code == ParityExit.IDENTICAL and rows == []
+    assert result.exit_code == ExitCode.OK and rows == []
     totals = result.summary["totals"]
     assert (totals["objects_compared"], totals["matched"], totals["hashed"]) == (4, 4, 4)
     assert result.summary["complete"]
@@ -278,7 +278,7 @@ def test_every_kind_of_difference_is_reported(tmp_path: Path) -> None:
     dst["data"]["a.txt"] = FakeObject(b"ALPHA", {"owner": "bob"}, "text/x", {"t": "2"})  # same size
     dst["data"]["a/b.txt"] = FakeObject(b"nested and longer")
     result, rows = compare(FakeS3(src), FakeS3(dst), tmp_path)
-    assert result.exit_code == ParityExit.DIFFERENCES
+    assert result.exit_code == ExitCode.DIFFERENCES
     assert kinds(rows) == {("only-source", "missing_on_dest"), ("only-dest", "missing_on_source"),
                            ("a.txt", "etag"), ("a.txt", "content"), ("a.txt", "metadata"),
                            ("a.txt", "content_type"), ("a.txt", "tags"), ("a/b.txt", "size"),
@@ -360,7 +360,7 @@ def test_bucket_mapping_and_unknown_bucket(tmp_path: Path) -> None:
     result, _ = compare(src, dst, tmp_path, buckets=[("old", "new")])
     assert result.exit_code == 0 and "old:new" in result.summary["buckets"]
     result, _ = compare(src, dst, tmp_path / "unknown", buckets=[("nosuch", "nosuch")])
-    assert result.exit_code == ParityExit.UNKNOWN_BUCKET
+    assert result.exit_code == ExitCode.UNKNOWN_BUCKET
     assert result.summary["error"] == "s3gauntlet parity: bucket 'nosuch' does not exist on source 'A'"
 
 
@@ -368,7 +368,7 @@ def test_unreadable_object_is_an_error_row_and_exit_2(tmp_path: Path) -> None:
     dst = FakeS3(same_data())
     dst.fail_on[("GetObject", "a/b.txt")] = _error(500, "InternalError", "GetObject")
     result, rows = compare(FakeS3(same_data()), dst, tmp_path)
-    assert result.exit_code == ParityExit.ERRORS and result.summary["complete"]
+    assert result.exit_code == ExitCode.INCOMPLETE and result.summary["complete"]
     assert kinds(rows) == {("a/b.txt", "error")}
     assert "GetObject: 500 InternalError" in rows[0]["source_value"]
     assert result.summary["totals"]["errors"] == 1 and result.summary["totals"]["matched"] == 3
@@ -397,7 +397,7 @@ def test_target_gone_mid_run_keeps_partial_results(tmp_path: Path) -> None:
 
     result = run_parity(live("A"), live("B", "http://127.0.0.1:2"), ParityOptions(workers=2, page_size=50),
                         tmp_path, "unit", source_client=src, dest_client=dst, on_compared=disappear)
-    assert result.exit_code == ParityExit.TARGET_GONE
+    assert result.exit_code == ExitCode.TARGET_GONE
     assert not result.summary["complete"]
     assert result.summary["error"].startswith("s3gauntlet parity: dest 'B' disappeared during the comparison")
     rows = (tmp_path / "parity_rows.jsonl").read_text().splitlines()
@@ -408,7 +408,7 @@ def test_credentials_rejected_mid_run(tmp_path: Path) -> None:
     dst = FakeS3(same_data())
     dst.fail_on[("HeadObject", "*")] = _error(403, "InvalidAccessKeyId", "HeadObject")
     result, _ = compare(FakeS3(same_data()), dst, tmp_path)
-    assert result.exit_code == ParityExit.CREDENTIALS_REJECTED
+    assert result.exit_code == ExitCode.CREDENTIALS_REJECTED
     assert "dest 'B': credentials rejected (403 InvalidAccessKeyId" in result.summary["error"]
 
 
@@ -418,7 +418,7 @@ def test_same_target_is_refused(tmp_path: Path) -> None:
     assert not same_target(live("A", "http://h:1"), live("B", "http://h:1", key="other"))
     result = run_parity(live("A", "http://h:1"), live("B", "http://h:1"), ParityOptions(), tmp_path, "u",
                         source_client=FakeS3({}), dest_client=FakeS3({}))
-    assert result.exit_code == ParityExit.SAME_TARGET
+    assert result.exit_code == ExitCode.SAME_TARGET
     result = run_parity(live("A", "http://h:1"), live("B", "http://h:1"),
                         ParityOptions(buckets=[("x", "y")]), tmp_path / "ok", "u",
                         source_client=FakeS3({"x": {}}), dest_client=FakeS3({"y": {}}))
@@ -443,16 +443,16 @@ def test_options_from_args() -> None:
             options_from_args(bad)
 
 
-def test_cli_usage_errors_exit_34(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         parity_main(["--source", "a"])
-    assert exited.value.code == ParityExit.USAGE
+    assert exited.value.code == ExitCode.USAGE
     assert "s3gauntlet parity: the following arguments are required: --dest" in capsys.readouterr().err
-    assert parity_main(["--source", "a", "--dest", "b", "--bucket", "x:"]) == ParityExit.USAGE
+    assert parity_main(["--source", "a", "--dest", "b", "--bucket", "x:"]) == ExitCode.USAGE
 
 
 def test_cli_same_target_exits_30_without_launching(capsys: pytest.CaptureFixture[str]) -> None:
-    assert parity_main(["--source", "moto", "--dest", "moto"]) == ParityExit.SAME_TARGET
+    assert parity_main(["--source", "moto", "--dest", "moto"]) == ExitCode.SAME_TARGET
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("s3gauntlet parity: source and dest are both target 'moto'")
 
@@ -505,7 +505,7 @@ def test_bucket_configuration_differences_are_reported_per_setting(tmp_path: Pat
     assert got == {("versioning", "config"), ("policy", "config"), ("cors", "unsupported_on_dest")}, rows
     versioning = next(r for r in rows if r["key"] == "versioning")
     assert '"Status":"Enabled"' in versioning["source_value"] and '"Status":"never"' in versioning["dest_value"]
-    assert result.exit_code == ParityExit.DIFFERENCES
+    assert result.exit_code == ExitCode.DIFFERENCES
     assert result.summary["totals"]["by_kind"] == {"config": 2, "unsupported_on_dest": 1}
     # read-only: only Get* configuration calls were sent
     assert all(call.startswith("get_") for call in src.calls + dst.calls if "bucket" in call or "lock" in call)

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reports.errors import ExitCode, NoResults
+from gauntlet.errors import ExitCode, NoResults
+from reports.errors import error_line
 from reports.load import latest_per_key, load_runs, split_case, workload_label
 
 FLEET = Path(__file__).resolve().parents[1] / "data" / "fleet"
@@ -140,7 +141,7 @@ def test_bad_run_directories_are_one_line_errors(tmp_path: Path, setup: str) -> 
     with pytest.raises(NoResults) as caught:
         load_runs([target])
     assert caught.value.exit_code == ExitCode.NO_RESULTS == 21
-    line = caught.value.line("report")
+    line = error_line(caught.value, "report")
     assert line.startswith("s3gauntlet report: ") and "\n" not in line and str(target) in line
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from gauntlet.errors import ExitCode
 from reports.build import build_report, write_report
 from reports.cli import main
-from reports.errors import ExitCode
 from reports.load import load_runs
 
 FLEET = Path(__file__).resolve().parents[1] / "data" / "fleet"

@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from gauntlet.errors import UsageError
 from reports.diff import case_diff, classify_change, direction, explicit_pairs, percent_change, run_pairs
-from reports.errors import MixedTargets, UsageError
+from reports.errors import MixedTargets
 from reports.features import HEADLINE_FEATURES, Feature
 from reports.load import OUTCOMES, latest_per_key, load_runs, workload_label
 from reports.matrix import area_scores, compat_matrix, differences, feature_status, feature_table

@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from gauntlet.errors import ExitCode, GauntletError
 from gauntlet.fleet.launch.installs import INSTALLS, Install
 from gauntlet.interop.clients import CLIENTS
 from gauntlet.interop.clients import build as build_client
@@ -121,10 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         known = [*INSTALLS, "interop", *(f"interop-{name}" for name in CLIENTS)]
         print(f"s3gauntlet: no pinned install for {', '.join(unknown)} (known: {', '.join(known)})", file=sys.stderr)
-        return 2
+        return int(ExitCode.USAGE)
     if args.for_run is not None:
-        from gauntlet.errors import GauntletError
-
         try:
             names = servers_for_run(args.for_run)
         except GauntletError:
