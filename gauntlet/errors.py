@@ -39,6 +39,7 @@ class ExitCode(IntEnum):
     | `31` | `UNKNOWN_BUCKET` | parity | a `--bucket` does not exist (or is not readable) on the source |
     | `33` | `TARGET_GONE` | parity | a target disappeared during the comparison |
     | `35` | `INCOMPLETE` | parity | errors: some objects or buckets unreadable, results incomplete |
+    | `40` | `RUN_BROKE` | mutation | the baseline or pin-check run of the suites did not complete |
     | `130` | `INTERRUPTED` | all | Ctrl-C (128 + SIGINT); what was done before is kept |
 
     "all" in rows 10-16 means every command that takes a target (report and gate take run
@@ -71,6 +72,7 @@ class ExitCode(IntEnum):
     UNKNOWN_BUCKET = 31
     TARGET_GONE = 33
     INCOMPLETE = 35
+    RUN_BROKE = 40  # mutation: a suite run it needs (baseline, pin check) did not complete
     INTERRUPTED = 130
 
 

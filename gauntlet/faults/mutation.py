@@ -385,7 +385,7 @@ def run_mutation(args: argparse.Namespace) -> int:
         fleet.stop()
     if base.broke or not base.rows:
         print(f"mutation: the baseline run failed (exit {base.returncode}):\n{base.output_tail}", file=sys.stderr)
-        return int(ExitCode.ENDPOINT_UNREACHABLE) if base.returncode in (13, 14) else max(base.returncode, 2)
+        return int(ExitCode.ENDPOINT_UNREACHABLE) if base.returncode in (13, 14) else int(ExitCode.RUN_BROKE)
     baseline = base.outcomes
     expectations = load_expectations()
     # recorded survivors are known only for the server they were recorded against
@@ -454,7 +454,7 @@ def check_pins(args: argparse.Namespace) -> int:
                   f"python -m gauntlet.faults.mutation --write-expectations", file=sys.stderr)
         else:
             print(f"check-pins: the run failed (exit {run.returncode}):\n{run.output_tail}", file=sys.stderr)
-        return max(run.returncode, 2)
+        return int(ExitCode.RUN_BROKE)
     by_target: dict[tuple[str, str], str] = {(r["target"], r["case"]): r["outcome"] for r in run.rows}
     problems = []
     for fault, case in pins.items():
