@@ -15,20 +15,35 @@ remove dot segments from the path (``/b/./x`` → ``/b/x``), which S3 must not.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from requests_aws4auth import AWS4Auth
 
 from gauntlet.config.targets import Credentials
-from gauntlet.fleet.running import LiveTarget
 from gauntlet.s3 import sigv4
+
+
+class Endpoint(Protocol):
+    """What a raw client needs of a target (gauntlet.fleet.running.LiveTarget is one): the wire, not the fleet."""
+
+    endpoint: str
+    region: str
+    addressing: str
+    virtual_host_domain: str | None
+    credentials: Credentials
+
+    @property
+    def verify(self) -> bool | str: ...
+
+    @property
+    def virtual_endpoint(self) -> str: ...
 
 
 class RawClient:
     """Signed `requests` calls against one target (a session reused across calls)."""
 
-    def __init__(self, target: LiveTarget, timeout: float = 30) -> None:
+    def __init__(self, target: Endpoint, timeout: float = 30) -> None:
         self.target = target
         self.timeout = timeout
         self.session = requests.Session()
