@@ -66,8 +66,8 @@ def _cpu() -> float:
 
 def _child_boto3(plan: dict[str, Any], seconds: float, warmup: float) -> dict[str, Any]:
     from gauntlet.config.profiles import object_key
-    from gauntlet.config.targets import Credentials
     from gauntlet.s3.clients import make_client
+    from gauntlet.s3.credentials import Credentials
 
     creds = Credentials(os.environ["GAUNTLET_LOAD_ACCESS_KEY"], os.environ["GAUNTLET_LOAD_SECRET_KEY"])
     client = make_client(plan["endpoint"], creds, region=plan["region"], checksum_mode="when_required")
@@ -199,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         return child_main(args.child, args.seconds, args.warmup, args.users)
 
     from gauntlet.config.profiles import load_profile
-    from gauntlet.config.targets import load_targets
     from gauntlet.fleet.running import Fleet
+    from gauntlet.fleet.targets import load_targets
     from gauntlet.load.run import BucketFiller, _locust_env
     from gauntlet.s3.naming import new_run_id
 

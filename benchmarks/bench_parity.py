@@ -106,9 +106,9 @@ class ProceduralS3:
 
 
 def fake_child(n: int, out: Path) -> dict[str, Any]:
-    from gauntlet.config.targets import Credentials
     from gauntlet.fleet.running import LiveTarget
     from gauntlet.parity import ParityOptions, run_parity
+    from gauntlet.s3.credentials import Credentials
 
     def live(name: str, port: int) -> LiveTarget:
         return LiveTarget(name=name, endpoint=f"http://127.0.0.1:{port}", region="us-east-1", addressing="path",
@@ -193,8 +193,8 @@ def _fill(rclone: str, env: dict[str, str], remote: str, start: int, stop: int, 
 
 
 def run_real(sizes: list[int], pair: list[str], with_full: bool = False) -> list[tuple[int, int]]:
-    from gauntlet.config.targets import load_targets
     from gauntlet.fleet.running import Fleet
+    from gauntlet.fleet.targets import load_targets
     from gauntlet.interop.programs import RCLONE, rclone_env
 
     rclone = RCLONE.path()

@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gauntlet.config.targets import load_targets  # noqa: E402
 from gauntlet.faults import start_proxy  # noqa: E402
 from gauntlet.fleet.running import Fleet, LiveTarget  # noqa: E402
+from gauntlet.fleet.targets import load_targets  # noqa: E402
 from gauntlet.s3 import sigv4  # noqa: E402
 from gauntlet.s3.clients import make_client  # noqa: E402
 

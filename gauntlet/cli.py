@@ -35,9 +35,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from gauntlet.config.targets import FEATURES, TargetsFile, load_targets
+from gauntlet.config.targets import FEATURES, TargetsFile
 from gauntlet.errors import ExitCode, GauntletError, UnknownTarget, exit_code_of
 from gauntlet.fleet.running import Fleet
+from gauntlet.fleet.targets import load_targets
 from gauntlet.parity.cli import add_parser as add_parity_parser
 from gauntlet.s3.naming import is_run_id
 

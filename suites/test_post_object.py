@@ -23,7 +23,6 @@ import botocore.exceptions
 import pytest
 import requests
 
-from gauntlet.config.targets import Credentials
 from gauntlet.plugin.checks import (
     error_code_of,
     expect_equal,
@@ -33,6 +32,7 @@ from gauntlet.plugin.checks import (
     unsupported,
 )
 from gauntlet.plugin.verdict import S3Mismatch
+from gauntlet.s3.credentials import Credentials
 from gauntlet.s3.data import KiB, payload
 from gauntlet.s3.errors import is_not_implemented
 from suites._support.signing import (

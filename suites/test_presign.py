@@ -15,9 +15,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from gauntlet.config.targets import Credentials
 from gauntlet.plugin.checks import expect_equal, expect_http_error, expect_status
 from gauntlet.s3 import sigv4
+from gauntlet.s3.credentials import Credentials
 from gauntlet.s3.data import KiB, payload
 from suites._support.signing import (
     expect_message_contains,

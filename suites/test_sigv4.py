@@ -19,9 +19,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from gauntlet.config.targets import Credentials
 from gauntlet.plugin.checks import expect_equal, expect_http_error, expect_status, expect_true
 from gauntlet.s3 import sigv4
+from gauntlet.s3.credentials import Credentials
 from gauntlet.s3.data import KiB, payload
 from suites._support.signing import error_message, expect_not_stored, list_keys
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from gauntlet import masking
 from gauntlet.config.yamlfile import LineDict, line_of, parse_yaml
 from gauntlet.errors import ConfigError, CredentialMissing, UnknownTarget
 from gauntlet.paths import TARGETS_FILE
+from gauntlet.s3.credentials import Credentials
 
 DEFAULT_TARGET = "seaweedfs"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -95,20 +96,6 @@ def _type_name(expected: type | tuple[type, ...]) -> str:
     if isinstance(expected, tuple):
         return " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in expected)
     return _TYPE_NAMES.get(expected, expected.__name__)
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """A resolved key pair. Its repr never shows the secret."""
-
-    access_key: str
-    secret_key: str
-    session_token: str | None = None
-
-    def __repr__(self) -> str:
-        return f"Credentials(access_key={self.access_key[:4]}…, secret_key=***)"
-
-    __str__ = __repr__
 
 
 @dataclass(frozen=True)
@@ -275,7 +262,21 @@ def _parse_credentials(raw: Mapping, path: Path, what: str, local: bool) -> Cred
     return CredentialRef(env=dict(raw), where=f"{path}:{line}")
 
 
-def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path) -> Target:
+@dataclass(frozen=True)
+class KnownNames:
+    """The launch servers and faults a harness has. The fleet and the fault catalogue own these lists, and
+    gauntlet.fleet.targets passes them in: configuration never imports the layers that use it."""
+
+    servers: Collection[str]
+    faults: Collection[str]
+
+
+def _check_name(kind: str, name: str, known: Collection[str] | None, where: str) -> None:
+    if known is not None and name not in known:
+        raise ConfigError(f"{where}: unknown {kind} '{name}' (known: {', '.join(sorted(known))})")
+
+
+def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path, known: KnownNames | None = None) -> Target:
     what = f"target '{name}'"
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{path}:{line_of(raw)}: {what}: must be a mapping of keys, got {type(raw).__name__}")
@@ -293,13 +294,8 @@ def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path) -> Target:
         _check_keys(launch_raw, _LAUNCH_KEYS, f"{what} launch", path, f"{what}: launch")
         if "server" not in launch_raw:
             raise ConfigError(f"{path}:{line_of(raw, 'launch')}: {what}: launch needs 'server'")
-        from gauntlet.fleet.launch import SERVERS  # local import: launchers import targets
-
-        if launch_raw["server"] not in SERVERS:
-            raise ConfigError(
-                f"{path}:{line_of(raw, 'launch')}: {what}: unknown launch server '{launch_raw['server']}' "
-                f"(known: {', '.join(sorted(SERVERS))})"
-            )
+        _check_name("launch server", launch_raw["server"], known.servers if known else None,
+                    f"{path}:{line_of(raw, 'launch')}: {what}")
         launch = LaunchConfig(**{k: v for k, v in launch_raw.items() if v is not None})
 
     faults: FaultsConfig | None = None
@@ -309,13 +305,8 @@ def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path) -> Target:
         for key in ("wraps", "fault"):
             if not faults_raw.get(key):
                 raise ConfigError(f"{path}:{line_of(raw, 'faults')}: {what}: faults needs '{key}'")
-        from gauntlet.faults import FAULTS  # local import: the catalogue imports proxy code
-
-        if faults_raw["fault"] not in FAULTS:
-            raise ConfigError(
-                f"{path}:{line_of(faults_raw, 'fault')}: {what}: unknown fault '{faults_raw['fault']}' "
-                f"(known: {', '.join(sorted(FAULTS))})"
-            )
+        _check_name("fault", faults_raw["fault"], known.faults if known else None,
+                    f"{path}:{line_of(faults_raw, 'fault')}: {what}")
         if launch is not None or raw.get("endpoint"):
             raise ConfigError(f"{path}:{line_of(raw, 'faults')}: {what}: a faults target has no endpoint or launch "
                               f"of its own; it wraps '{faults_raw['wraps']}'")
@@ -511,8 +502,13 @@ def default_targets_path() -> Path:
     return TARGETS_FILE
 
 
-def load_targets(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> TargetsFile:
-    """Read targets.yaml (and targets.local.yaml / .gauntlet.env beside it) and validate every entry."""
+def load_targets(path: str | Path | None = None, environ: Mapping[str, str] | None = None,
+                 known: KnownNames | None = None) -> TargetsFile:
+    """Read targets.yaml (and targets.local.yaml / .gauntlet.env beside it) and validate every entry.
+
+    Launch server and fault names are checked only against `known`; commands load targets through
+    gauntlet.fleet.targets.load_targets, which passes the fleet's and the catalogue's names.
+    """
     path = Path(path) if path else default_targets_path()
     defaults, raw_targets = _parse_document(_read_yaml(path), path)
     sources: dict[str, Path] = dict.fromkeys(raw_targets, path)
@@ -538,7 +534,7 @@ def load_targets(path: str | Path | None = None, environ: Mapping[str, str] | No
         try:
             if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
                 raise ConfigError(f"{sources[name]}: target name '{name}' must be letters, digits, '-' or '_'")
-            targets[name] = _parse_target(name, raw, defaults, sources[name])
+            targets[name] = _parse_target(name, raw, defaults, sources[name], known)
         except ConfigError as error:  # one bad entry must not block a run of the others
             invalid[str(name)] = error
     for target in list(targets.values()):

@@ -43,10 +43,11 @@ from typing import Any
 
 import yaml
 
-from gauntlet.config.targets import TargetsFile, load_targets
+from gauntlet.config.targets import TargetsFile
 from gauntlet.errors import ConfigError, ExitCode, GauntletError
 from gauntlet.faults.registry import FAULTS, Fault
 from gauntlet.fleet.running import Fleet, LiveTarget
+from gauntlet.fleet.targets import load_targets
 from gauntlet.paths import EXPECTATIONS_DIR, PROJECT_ROOT, RUNS_DIR
 from gauntlet.rundir.rows import read_rows
 

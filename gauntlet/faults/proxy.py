@@ -38,10 +38,10 @@ from urllib.parse import urlsplit
 import h11
 
 from gauntlet import paths
-from gauntlet.config.targets import Credentials
 from gauntlet.faults.model import BUFFER_LIMIT, REASONS, Headers, Request, Response, error_document
 from gauntlet.faults.registry import FAULTS, Fault
 from gauntlet.faults.signing import Signing
+from gauntlet.s3.credentials import Credentials
 
 LOOPBACK = "127.0.0.1"
 READ_SIZE = 256 * 1024

@@ -26,9 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from gauntlet.config.targets import Credentials
 from gauntlet.faults.model import Headers, Request, join_query, split_query
 from gauntlet.s3 import sigv4
+from gauntlet.s3.credentials import Credentials
 
 _AUTH_RE = re.compile(r"^\s*AWS4-HMAC-SHA256\s+(.*)$", re.S)
 _QUERY_AUTH = {"x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-expires", "x-amz-signedheaders",

@@ -19,11 +19,12 @@ from typing import Any
 import botocore.exceptions
 
 from gauntlet import masking
-from gauntlet.config.targets import Credentials, Target, TargetsFile
+from gauntlet.config.targets import Target, TargetsFile
 from gauntlet.errors import CredentialsRejected, EndpointUnreachable, GauntletError
 from gauntlet.fleet.launch import ServerLauncher, make_launcher
 from gauntlet.s3 import localhost_dns
 from gauntlet.s3.clients import make_client
+from gauntlet.s3.credentials import Credentials
 from gauntlet.s3.errors import client_error_details
 
 _REJECTED = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "AccessDenied",

@@ -20,8 +20,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from gauntlet.config.targets import load_targets
 from gauntlet.errors import ConfigError, GauntletError
+from gauntlet.fleet.targets import load_targets
 from gauntlet.load.cmp import analyse
 from gauntlet.paths import PROJECT_ROOT, RUNS_DIR
 from gauntlet.s3.naming import is_run_id, new_run_id

@@ -56,7 +56,7 @@ from gauntlet.config.profiles import (
     object_sizes,
     parse_duration,
 )
-from gauntlet.config.targets import DEFAULT_TARGET, Credentials, Target, TargetsFile, load_targets
+from gauntlet.config.targets import DEFAULT_TARGET, Target, TargetsFile
 from gauntlet.errors import (
     ConfigError,
     CredentialMissing,
@@ -70,10 +70,12 @@ from gauntlet.errors import (
 )
 from gauntlet.fleet.cleanup import delete_bucket
 from gauntlet.fleet.running import Fleet, LiveTarget
+from gauntlet.fleet.targets import load_targets
 from gauntlet.load.watch import HISTORY_CSV, LiveConsole, RunWatch, StableThroughput
 from gauntlet.paths import LOCUSTFILE, PROJECT_ROOT, RUNS_DIR
 from gauntlet.rundir.meta import base_meta, iso_now, write_meta
 from gauntlet.s3 import localhost_dns
+from gauntlet.s3.credentials import Credentials
 from gauntlet.s3.errors import client_error_details
 from gauntlet.s3.naming import create_bucket_params, is_run_id, new_bucket_name, new_run_id
 

@@ -131,8 +131,8 @@ def _fail(line: str, code: int) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run a comparison from parsed arguments; returns the exit code (never raises for known errors)."""
-    from gauntlet.config.targets import load_targets
     from gauntlet.fleet.running import Fleet
+    from gauntlet.fleet.targets import load_targets
     from gauntlet.rundir.meta import base_meta, write_meta
     from gauntlet.s3.naming import new_run_id
 

@@ -32,10 +32,11 @@ import pytest
 
 from gauntlet import masking, severity
 from gauntlet.areas import AREAS
-from gauntlet.config.targets import DEFAULT_TARGET, load_targets
+from gauntlet.config.targets import DEFAULT_TARGET
 from gauntlet.errors import ExitCode, GauntletError
 from gauntlet.fleet.cleanup import CleanupError, ForeignBucket, LockedBucket, delete_bucket
 from gauntlet.fleet.running import Fleet, LiveTarget
+from gauntlet.fleet.targets import load_targets
 from gauntlet.paths import PROJECT_ROOT, RUNS_DIR, SUITES_DIR
 from gauntlet.plugin import console
 from gauntlet.plugin.checks import begin_case, unsupported
@@ -235,7 +236,7 @@ def _drop_if_empty(run_dir: Path) -> None:
 
 
 def _placeholder(name: str) -> LiveTarget:
-    from gauntlet.config.targets import Credentials
+    from gauntlet.s3.credentials import Credentials
 
     return LiveTarget(name=name, endpoint="", region="", addressing="path", verify=True,
                       credentials=Credentials("", ""), alt_credentials=None, features={},

@@ -16,7 +16,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from gauntlet.config.targets import Credentials
+from gauntlet.s3.credentials import Credentials
 
 _lock = threading.Lock()
 _cache: dict[tuple[Any, ...], Any] = {}

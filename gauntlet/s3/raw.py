@@ -20,8 +20,8 @@ from typing import Any, Protocol
 import requests
 from requests_aws4auth import AWS4Auth
 
-from gauntlet.config.targets import Credentials
 from gauntlet.s3 import sigv4
+from gauntlet.s3.credentials import Credentials
 
 
 class Endpoint(Protocol):

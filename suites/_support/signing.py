@@ -22,9 +22,9 @@ from typing import Any
 
 import requests
 
-from gauntlet.config.targets import Credentials
 from gauntlet.plugin.checks import error_code_of, expect_true
 from gauntlet.s3 import sigv4
+from gauntlet.s3.credentials import Credentials
 
 
 def xml_field(response: requests.Response, name: str) -> str | None:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.config.targets import load_targets
 from gauntlet.errors import BinaryMissing
 from gauntlet.fleet.launch import launcher_class
+from gauntlet.fleet.targets import load_targets
 from gauntlet.paths import PROJECT_ROOT
 
 ROOT = PROJECT_ROOT

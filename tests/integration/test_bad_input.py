@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.config.targets import load_targets
 from gauntlet.errors import ExitCode
 from gauntlet.fleet.launch.base import free_port
 from gauntlet.fleet.running import Fleet
+from gauntlet.fleet.targets import load_targets
 from gauntlet.rundir.rows import read_rows
 from tests.integration.conftest import require_server, run_cli, run_pytest
 

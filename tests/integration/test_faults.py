@@ -11,10 +11,10 @@ from pathlib import Path
 import botocore.exceptions
 import pytest
 
-from gauntlet.config.targets import load_targets
 from gauntlet.errors import ExitCode
 from gauntlet.faults import start_proxy
 from gauntlet.fleet.running import Fleet, LiveTarget, pid_alive
+from gauntlet.fleet.targets import load_targets
 from gauntlet.rundir.rows import read_rows
 from gauntlet.s3.clients import make_client
 from tests.integration.conftest import require_server, run_pytest

@@ -87,8 +87,8 @@ def _differences_twice(target: str, first: list[expect.Difference], rerun_dir: P
 
 
 def _secrets_of(target: str, output: str) -> list[str]:
-    from gauntlet.config.targets import load_targets
     from gauntlet.fleet.launch import launcher_class
+    from gauntlet.fleet.targets import load_targets
 
     spec = load_targets(environ={}).get(target)
     assert spec.launch is not None

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.config.targets import load_targets
 from gauntlet.errors import ExitCode
 from gauntlet.fleet.launch.base import free_port
 from gauntlet.fleet.running import Fleet
+from gauntlet.fleet.targets import load_targets
 from tests.integration.conftest import require_server
 from tests.integration.test_load_run import gauntlet_lines, require_load, run_load, start_load
 

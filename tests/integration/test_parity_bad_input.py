@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.config.targets import load_targets
 from gauntlet.errors import ExitCode
 from gauntlet.fleet.running import Fleet, LiveTarget
+from gauntlet.fleet.targets import load_targets
 from gauntlet.parity import ParityOptions, run_parity
 from tests.integration.conftest import ROOT, require_server
 

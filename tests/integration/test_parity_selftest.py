@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from gauntlet.config.targets import load_targets
 from gauntlet.fleet.running import Fleet, LiveTarget
+from gauntlet.fleet.targets import load_targets
 from gauntlet.interop.programs import RCLONE, expect_success, rclone_env, run_program
 from gauntlet.parity import ParityOptions, run_parity
 from gauntlet.parity.output import CSV_FIELDS

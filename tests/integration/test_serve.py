@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from gauntlet.config.targets import Credentials
 from gauntlet.fleet.running import pid_alive
 from gauntlet.s3.clients import make_client
+from gauntlet.s3.credentials import Credentials
 from tests.integration.conftest import ROOT, require_server
 
 pytestmark = pytest.mark.integration

@@ -130,7 +130,7 @@ def test_cleanup_lifts_legal_holds_bypasses_governance_and_reports_compliance() 
 
 
 def test_compliance_lock_is_present_only_on_servers_launched_for_the_run() -> None:
-    from gauntlet.config.targets import Credentials
+    from gauntlet.s3.credentials import Credentials
 
     def live(server: str | None, features: dict[str, bool]) -> LiveTarget:
         return LiveTarget(name="t", endpoint="http://127.0.0.1:1", region="us-east-1", addressing="path",

@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gauntlet.config.targets import Credentials, load_targets
 from gauntlet.errors import ConfigError
 from gauntlet.faults import AREAS, FAULTS, Headers, Request, Response, catalogue
 from gauntlet.faults.model import decode_aws_chunked, error_document
 from gauntlet.faults.mutation import EXPECTATIONS, nodeid
 from gauntlet.faults.signing import Signing
+from gauntlet.fleet.targets import load_targets
 from gauntlet.s3 import sigv4
+from gauntlet.s3.credentials import Credentials
 
 AK, SK = "AKIDFAULTS", "fault-secret-key-0001"
 CREDS = Credentials(AK, SK)

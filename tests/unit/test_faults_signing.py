@@ -13,10 +13,10 @@ import botocore.config
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from gauntlet.config.targets import Credentials
 from gauntlet.faults.model import Headers, Request
 from gauntlet.faults.signing import Signing, parse_auth, presign_expired
 from gauntlet.s3 import sigv4
+from gauntlet.s3.credentials import Credentials
 
 AK, SK, TOKEN = "AKIDSIGNING", "signing-secret/key+0001", "session/token=="
 ENDPOINT = "http://127.0.0.1:9"

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 from gauntlet import masking
-from gauntlet.config.targets import Credentials
 from gauntlet.fleet.launch.tools import run_selects_interop
 from gauntlet.fleet.running import LiveTarget
 from gauntlet.interop.clients import CLIENTS, DATA_STEPS, SDK_STEPS, source_digest
 from gauntlet.plugin.verdict import UNSUPPORTED_PREFIX, S3Mismatch
+from gauntlet.s3.credentials import Credentials
 from reports.clients import client_matrix
 from suites._support.interop_transcript import Transcript, client_env
 from suites.test_interop_sdks import judge

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from gauntlet import masking
-from gauntlet.config.targets import Credentials
 from gauntlet.fleet.running import LiveTarget
 from gauntlet.interop.programs import (
     Program,
@@ -24,6 +23,7 @@ from gauntlet.interop.programs import (
     run_program,
 )
 from gauntlet.plugin.verdict import UNSUPPORTED_PREFIX, S3Mismatch
+from gauntlet.s3.credentials import Credentials
 
 SECRET = "interop-secret-do-not-leak-42"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gauntlet import masking
-from gauntlet.config.targets import Credentials, LaunchConfig
+from gauntlet.config.targets import LaunchConfig
 from gauntlet.fleet.launch.base import ServerLauncher
+from gauntlet.s3.credentials import Credentials
 
 
 class _Echo(ServerLauncher):

@@ -116,7 +116,7 @@ def test_runner_rejects_bad_input_before_launching(capsys: pytest.CaptureFixture
 
 
 def test_worker_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gauntlet.config.targets import load_targets
+    from gauntlet.fleet.targets import load_targets
 
     monkeypatch.delenv(loadrun.ENV_ACCESS_KEY, raising=False)
     monkeypatch.delenv(loadrun.ENV_SECRET_KEY, raising=False)

@@ -15,7 +15,6 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from gauntlet.config.targets import Credentials
 from gauntlet.errors import ExitCode, UsageError
 from gauntlet.fleet.running import LiveTarget
 from gauntlet.parity import ParityOptions, run_parity
@@ -34,6 +33,7 @@ from gauntlet.parity.listing import (
     s3_order,
     summarize_versions,
 )
+from gauntlet.s3.credentials import Credentials
 
 # --------------------------------------------------------------------------- a fake S3 side
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gauntlet.config.targets import load_targets
 from gauntlet.errors import ConfigError, CredentialMissing, ExitCode, UnknownTarget
+from gauntlet.fleet.targets import load_targets
 
 GOOD = """
 defaults:

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gauntlet.config.targets import Credentials, LaunchConfig
+    from gauntlet.config.targets import LaunchConfig
     from gauntlet.fleet.launch.base import LaunchedServer, ServerLauncher
+    from gauntlet.s3.credentials import Credentials
 
 #: launch server name -> "module:Class"; modules are imported only when used.
 SERVERS: dict[str, str] = {

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from gauntlet import masking
-from gauntlet.config.targets import Credentials, LaunchConfig
+from gauntlet.config.targets import LaunchConfig
 from gauntlet.errors import BinaryMissing, LaunchFailed, ServerExitedAtStartup
+from gauntlet.s3.credentials import Credentials
 
 LOOPBACK = "127.0.0.1"
 #: The domain launched servers serve virtual-host-style buckets under (`bucket.localhost`; RFC 6761

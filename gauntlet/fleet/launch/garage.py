@@ -14,10 +14,10 @@ import re
 import secrets
 import time
 
-from gauntlet.config.targets import Credentials
 from gauntlet.errors import LaunchFailed, ServerExitedAtStartup
 from gauntlet.fleet.launch.base import LOOPBACK, ServerLauncher, free_port, log_tail
 from gauntlet.fleet.launch.installs import GARAGE
+from gauntlet.s3.credentials import Credentials
 
 
 class GarageLauncher(ServerLauncher):

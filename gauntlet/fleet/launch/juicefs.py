@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from gauntlet.config.targets import Credentials
 from gauntlet.fleet.launch.base import LOOPBACK, VIRTUAL_HOST_DOMAIN, ServerLauncher, free_port
+from gauntlet.s3.credentials import Credentials
 
 
 class JuiceFSLauncher(ServerLauncher):

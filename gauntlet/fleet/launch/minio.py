@@ -14,10 +14,10 @@ import re
 
 import urllib3
 
-from gauntlet.config.targets import Credentials
 from gauntlet.errors import BinaryMissing, LaunchFailed
 from gauntlet.fleet.launch.base import LOOPBACK, VIRTUAL_HOST_DOMAIN, ServerLauncher, free_port
 from gauntlet.fleet.launch.installs import MINIO
+from gauntlet.s3.credentials import Credentials
 
 #: The static KMS key's name; targets.yaml's minio entry names it as kms_key_id.
 KMS_KEY_NAME = "gauntlet-key"

@@ -13,8 +13,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from gauntlet.config.targets import Credentials
 from gauntlet.fleet.launch.base import LOOPBACK, ServerLauncher
+from gauntlet.s3.credentials import Credentials
 
 _ALLOW_ALL = json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}

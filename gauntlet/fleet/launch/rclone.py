@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from gauntlet.config.targets import Credentials
 from gauntlet.fleet.launch.base import LOOPBACK, ServerLauncher
+from gauntlet.s3.credentials import Credentials
 
 
 class RcloneLauncher(ServerLauncher):

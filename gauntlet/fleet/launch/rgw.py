@@ -43,9 +43,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from gauntlet.config.targets import Credentials
 from gauntlet.errors import LaunchFailed, ServerExitedAtStartup
 from gauntlet.fleet.launch.base import LOOPBACK, VIRTUAL_HOST_DOMAIN, ServerLauncher, free_port, log_tail, port_in_use
+from gauntlet.s3.credentials import Credentials
 
 #: The programs used; all come with the radosgw, ceph-mon and ceph-osd packages.
 TOOLS = ("radosgw", "radosgw-admin", "ceph-mon", "ceph-osd", "monmaptool", "ceph")

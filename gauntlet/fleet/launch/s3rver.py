@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gauntlet.config.targets import Credentials
 from gauntlet.fleet.launch.base import LOOPBACK, ServerLauncher
 from gauntlet.fleet.launch.installs import S3RVER
+from gauntlet.s3.credentials import Credentials
 
 
 class S3rverLauncher(ServerLauncher):

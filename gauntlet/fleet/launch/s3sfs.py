@@ -7,10 +7,10 @@ One user only (`--access-key/--secret-key`, s3s's SimpleAuth), plain HTTP only.
 
 from __future__ import annotations
 
-from gauntlet.config.targets import Credentials
 from gauntlet.errors import LaunchFailed
 from gauntlet.fleet.launch.base import LOOPBACK, VIRTUAL_HOST_DOMAIN, ServerLauncher
 from gauntlet.fleet.launch.installs import S3S_FS
+from gauntlet.s3.credentials import Credentials
 
 
 class S3sFsLauncher(ServerLauncher):

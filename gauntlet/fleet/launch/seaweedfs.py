@@ -12,8 +12,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from gauntlet.config.targets import Credentials
 from gauntlet.fleet.launch.base import LOOPBACK, VIRTUAL_HOST_DOMAIN, ServerLauncher, free_port
+from gauntlet.s3.credentials import Credentials
 
 _PORT_FLAGS = (
     "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",

@@ -79,7 +79,7 @@ def run_selects_interop(args: Sequence[str]) -> bool:
 
 def servers_for_run(args: Sequence[str]) -> list[str]:
     """The pinned servers that the `--target` (or `--wraps`, and `--targets-file`) in a run's arguments launch."""
-    from gauntlet.config.targets import load_targets
+    from gauntlet.fleet.targets import load_targets
 
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--target")

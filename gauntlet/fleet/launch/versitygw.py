@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import re
 
-from gauntlet.config.targets import Credentials
 from gauntlet.fleet.launch.base import LOOPBACK, VIRTUAL_HOST_DOMAIN, ServerLauncher
 from gauntlet.fleet.launch.installs import VERSITYGW
+from gauntlet.s3.credentials import Credentials
 
 
 class VersityGWLauncher(ServerLauncher):
