@@ -32,6 +32,7 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from gauntlet.rundir import layout
 from loadtests import results, s3ops, users
 
 log = logging.getLogger("s3gauntlet.load")
@@ -223,7 +224,7 @@ def _history(environment: Environment) -> None:
         return
     runner = environment.runner
     interval = 2.0 if isinstance(runner, MasterRunner) else 1.0
-    path = run_dir / "load_history.jsonl"
+    path = run_dir / layout.LOAD_HISTORY
     before: dict[str, tuple[int, int, dict[float, int]]] = {}
     last = time.time()
     while True:
@@ -277,7 +278,7 @@ def _on_quitting(environment: Environment, **_kwargs: Any) -> None:
             avg_ms=entry.avg_response_time, ttfb=extras.ttfb.get(entry.name),
             checked=extras.checked.get(entry.name, 0), bad=extras.bad.get(entry.name, 0),
         ))
-    results.write_jsonl(run_dir / "load_summary.jsonl", rows)
+    results.write_jsonl(run_dir / layout.LOAD_SUMMARY, rows)
     total = stats.total
     summary = {
         "requests": total.num_requests,
@@ -294,4 +295,4 @@ def _on_quitting(environment: Environment, **_kwargs: Any) -> None:
         "errors": [{"operation": e.method, "name": e.name, "error": str(e.error), "occurrences": e.occurrences}
                    for e in list(stats.errors.values())[:50]],
     }
-    (run_dir / "s3_results.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (run_dir / layout.S3_RESULTS).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -17,12 +17,6 @@ from typing import Any
 from gauntlet.config.profiles import class_bounds, split_name
 from loadtests.s3ops import percentile
 
-SUMMARY_FIELDS = ("run_id", "target", "operation", "size_class", "size_bytes", "requests", "failures", "rps", "mb_s",
-                  "p50_ms", "p90_ms", "p99_ms", "max_ms", "avg_ms", "ttfb_p50_ms", "integrity_checked",
-                  "integrity_failures")
-HISTORY_FIELDS = ("run_id", "target", "timestamp", "operation", "size_class", "rps", "failures_s", "p50_ms",
-                  "p95_ms", "users")
-
 
 def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(float(value), digits)

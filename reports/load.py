@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from gauntlet.errors import NoResults
+from gauntlet.rundir import layout
 from gauntlet.rundir.rows import read_rows
 
 OUTCOMES = ("pass", "fail", "unsupported", "error")
@@ -44,7 +45,6 @@ PERF_COLUMNS = ("run_id", "start_time", "target", "server", "version", "operatio
 HISTORY_COLUMNS = ("run_id", "start_time", "target", "timestamp", "elapsed_s", "operation", "size_class", "workload",
                    "rps", "failures_s", "p50_ms", "p95_ms", "users")
 
-_RUN_MARKERS = ("meta.json", "results.jsonl", "load_summary.jsonl", "locust_stats.csv", "parity_summary.json")
 #: gauntlet parity: one row per run (its summary) and one per difference (parity_rows.jsonl)
 PARITY_RUN_COLUMNS = ("run_id", "source", "dest", "complete", "exit_code", "objects_compared", "matched",
                       "differing", "missing_on_dest", "missing_on_source", "errors", "elapsed_s", "by_kind")
@@ -79,7 +79,7 @@ class RunSet:
 
 def is_run_dir(path: Path) -> bool:
     """A directory holding any file the harness writes into a run directory."""
-    return path.is_dir() and any((path / name).is_file() for name in _RUN_MARKERS)
+    return path.is_dir() and any((path / name).is_file() for name in layout.RUN_MARKERS)
 
 
 def discover(paths: Sequence[Path | str]) -> list[tuple[Path, bool]]:
@@ -157,7 +157,7 @@ def read_jsonl_frame(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
 
 
 def _read_meta(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / "meta.json"
+    path = run_dir / layout.META
     if not path.is_file():
         return {}
     try:
@@ -254,17 +254,17 @@ def read_run(run_dir: Path) -> _Run:
     perf_rows: list[dict[str, Any]] = []
     history: pd.DataFrame | None = None
     try:
-        if (run_dir / "results.jsonl").is_file() and (run_dir / "results.jsonl").stat().st_size:
-            cases = read_jsonl_frame(run_dir / "results.jsonl", _ROW_KEYS)
-        if (run_dir / "load_summary.jsonl").is_file():
-            perf_rows = read_jsonl(run_dir / "load_summary.jsonl")
-        elif (run_dir / "locust_stats.csv").is_file():
-            perf_rows = _load_stats_csv(run_dir / "locust_stats.csv", run_id)
-        if (run_dir / "load_history.jsonl").is_file() and (run_dir / "load_history.jsonl").stat().st_size:
-            history = read_jsonl_frame(run_dir / "load_history.jsonl", _HISTORY_KEYS)
-        parity = json.loads((run_dir / "parity_summary.json").read_text(encoding="utf-8")) \
-            if (run_dir / "parity_summary.json").is_file() else None
-        rows_file = run_dir / "parity_rows.jsonl"
+        if (run_dir / layout.RESULTS).is_file() and (run_dir / layout.RESULTS).stat().st_size:
+            cases = read_jsonl_frame(run_dir / layout.RESULTS, _ROW_KEYS)
+        if (run_dir / layout.LOAD_SUMMARY).is_file():
+            perf_rows = read_jsonl(run_dir / layout.LOAD_SUMMARY)
+        elif (run_dir / layout.LOCUST_STATS).is_file():
+            perf_rows = _load_stats_csv(run_dir / layout.LOCUST_STATS, run_id)
+        if (run_dir / layout.LOAD_HISTORY).is_file() and (run_dir / layout.LOAD_HISTORY).stat().st_size:
+            history = read_jsonl_frame(run_dir / layout.LOAD_HISTORY, _HISTORY_KEYS)
+        parity = json.loads((run_dir / layout.PARITY_SUMMARY).read_text(encoding="utf-8")) \
+            if (run_dir / layout.PARITY_SUMMARY).is_file() else None
+        rows_file = run_dir / layout.PARITY_ROWS
         parity_rows = read_jsonl(rows_file) if parity and rows_file.is_file() else []
     except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
         raise NoResults(f"{run_dir}: cannot read its results ({exc})") from None

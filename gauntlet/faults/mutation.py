@@ -49,6 +49,7 @@ from gauntlet.faults.registry import FAULTS, Fault
 from gauntlet.fleet.running import Fleet, LiveTarget
 from gauntlet.fleet.targets import load_targets
 from gauntlet.paths import EXPECTATIONS_DIR, PROJECT_ROOT, RUNS_DIR
+from gauntlet.rundir import layout
 from gauntlet.rundir.rows import read_rows
 
 ROOT = PROJECT_ROOT
@@ -153,7 +154,7 @@ def run_child(name: str, targets: Path, target: str, run_dir: Path, env: dict[st
         code, tail = done.returncode, (done.stdout + done.stderr)[-3000:]
     except subprocess.TimeoutExpired as exc:
         code, tail = -1, f"timed out after {timeout:.0f}s: {str(exc.stdout or '')[-1000:]}"
-    results = run_dir / "results.jsonl"
+    results = run_dir / layout.RESULTS
     rows = read_rows(results) if results.is_file() else []
     stats = None
     for path in run_dir.glob("servers/*/proxy-*-stats.json"):
@@ -403,8 +404,8 @@ def run_mutation(args: argparse.Namespace) -> int:
         "jobs": args.jobs, "workers": args.workers, "duration_s": round(time.monotonic() - started, 1),
         "faults": [r.to_row() for r in results],
     }
-    (out / "mutation.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
-    with open(out / "mutation.jsonl", "w", encoding="utf-8") as rows:
+    (out / layout.MUTATION).write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    with open(out / layout.MUTATION_ROWS, "w", encoding="utf-8") as rows:
         for r in results:
             rows.write(json.dumps(r.to_row()) + "\n")
     if args.write_expectations:

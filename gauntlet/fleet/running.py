@@ -22,6 +22,7 @@ from gauntlet import masking
 from gauntlet.config.targets import Target, TargetsFile
 from gauntlet.errors import CredentialsRejected, EndpointUnreachable, GauntletError
 from gauntlet.fleet.launch import ServerLauncher, make_launcher
+from gauntlet.rundir import layout
 from gauntlet.s3 import localhost_dns
 from gauntlet.s3.clients import make_client
 from gauntlet.s3.credentials import Credentials
@@ -203,7 +204,7 @@ class Fleet:
 
         assert target.faults is not None
         upstream = self._start_plain(self.targets_file.get(target.faults.wraps))
-        proxy = start_proxy(upstream, target.faults.fault, self.run_dir / "servers" / target.name)
+        proxy = start_proxy(upstream, target.faults.fault, self.run_dir / layout.SERVERS / target.name)
         with self._lock:
             self.proxies[target.name] = proxy
         return dataclasses.replace(

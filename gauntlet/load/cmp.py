@@ -38,12 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from gauntlet.errors import NoResults
-from gauntlet.load.watch import HISTORY_CSV
+from gauntlet.rundir import layout
 
 #: How `gauntlet load cmp`'s error lines start.
 PREFIX = "s3gauntlet load cmp"
 
-SUMMARY = "load_summary.jsonl"
 #: The default floor of the noise band (`--min-band`): below it a change is never called a regression.
 MIN_BAND = 0.10
 #: How many standard errors of the difference the band spans.
@@ -93,9 +92,9 @@ class RunAnalysis:
 def analyse(run_dir: Path | str) -> RunAnalysis:
     """The steady-window analysis of one load run directory (NoResults when it is not one)."""
     run_dir = Path(run_dir)
-    history = run_dir / HISTORY_CSV
+    history = run_dir / layout.LOCUST_HISTORY
     if not history.is_file():
-        raise NoResults(f"{run_dir}: not a load run directory (no {HISTORY_CSV})", prefix=PREFIX)
+        raise NoResults(f"{run_dir}: not a load run directory (no {layout.LOCUST_HISTORY})", prefix=PREFIX)
     counts: dict[str, dict[int, int]] = {}
     users: dict[int, int] = {}
     with history.open(newline="") as handle:
@@ -107,7 +106,7 @@ def analyse(run_dir: Path | str) -> RunAnalysis:
             per_op = counts.setdefault(row["Type"], {})
             per_op[stamp] = per_op.get(stamp, 0) + int(row["Total Request Count"] or 0)
     if not counts:
-        raise NoResults(f"{run_dir}: {HISTORY_CSV} holds no request rows", prefix=PREFIX)
+        raise NoResults(f"{run_dir}: {layout.LOCUST_HISTORY} holds no request rows", prefix=PREFIX)
     stamps = sorted(users)
     peak = max(users.values())
     start = next(s for s in stamps if users[s] >= peak)
@@ -147,7 +146,7 @@ def _cumulative(series: dict[int, int], stamps: list[int]) -> dict[int, int]:
 
 def _summary(run_dir: Path) -> dict[str, list[dict[str, Any]]]:
     rows: dict[str, list[dict[str, Any]]] = {}
-    path = run_dir / SUMMARY
+    path = run_dir / layout.LOAD_SUMMARY
     if path.is_file():
         for line in path.read_text().splitlines():
             if line.strip():
@@ -158,7 +157,7 @@ def _summary(run_dir: Path) -> dict[str, list[dict[str, Any]]]:
 
 def _meta(run_dir: Path) -> dict[str, Any]:
     try:
-        return json.loads((run_dir / "meta.json").read_text())
+        return json.loads((run_dir / layout.META).read_text())
     except (OSError, ValueError):
         return {}
 

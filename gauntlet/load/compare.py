@@ -24,6 +24,7 @@ from gauntlet.errors import ConfigError, GauntletError
 from gauntlet.fleet.targets import load_targets
 from gauntlet.load.cmp import analyse
 from gauntlet.paths import PROJECT_ROOT, RUNS_DIR
+from gauntlet.rundir import layout
 from gauntlet.s3.naming import is_run_id, new_run_id
 
 COLUMNS = ("operation", "target", "ops_s", "ratio", "mb_s", "p50_ms", "p99_ms", "max_ms", "ttfb_p50_ms",
@@ -70,7 +71,7 @@ def run_comparison(args: argparse.Namespace, run_one: type) -> int:
     rows = comparison_rows(runs)
     table = render_table(rows, [r.name for r in runs])
     (base / "comparison.md").write_text(f"# Load comparison {comparison_id}: profile {args.profile}\n\n{table}\n")
-    with (base / "comparison.csv").open("w", newline="") as handle:
+    with (base / layout.COMPARISON).open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
@@ -112,7 +113,7 @@ def _ttfb(run_dir: Path) -> dict[str, float | None]:
     import json
 
     out: dict[str, float | None] = {}
-    path = run_dir / "load_summary.jsonl"
+    path = run_dir / layout.LOAD_SUMMARY
     if path.is_file():
         for line in path.read_text().splitlines():
             if line.strip():

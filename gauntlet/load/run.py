@@ -71,8 +71,9 @@ from gauntlet.errors import (
 from gauntlet.fleet.cleanup import delete_bucket
 from gauntlet.fleet.running import Fleet, LiveTarget
 from gauntlet.fleet.targets import load_targets
-from gauntlet.load.watch import HISTORY_CSV, LiveConsole, RunWatch, StableThroughput
+from gauntlet.load.watch import LiveConsole, RunWatch, StableThroughput
 from gauntlet.paths import LOCUSTFILE, PROJECT_ROOT, RUNS_DIR
+from gauntlet.rundir import layout
 from gauntlet.rundir.meta import base_meta, iso_now, write_meta
 from gauntlet.s3 import localhost_dns
 from gauntlet.s3.credentials import Credentials
@@ -419,7 +420,7 @@ class LoadRun:
         argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--s3-plan", str(plan_path),
                 "--host", live.endpoint, "-u", str(profile.users), "-r", f"{profile.spawn_rate:g}",
                 "-t", format_duration(profile.run_time),
-                "--csv", str(run_dir / "locust"), "--csv-full-history",
+                "--csv", str(run_dir / layout.LOCUST_CSV_PREFIX), "--csv-full-history",
                 "--html", str(run_dir / "locust_report.html"), "--exit-code-on-error", "0"]
         if args.ui:
             argv += ["--web-host", args.web_host, "--web-port", str(args.web_port)]
@@ -468,7 +469,7 @@ class LoadRun:
                             "expect_workers": args.expect_workers if args.master else 0,
                             "transport": profile.transport, "payload": profile.payload,
                             "locustfile": str(LOCUSTFILE.relative_to(PROJECT_ROOT))}
-            write_meta(run_dir / "meta.json", meta)
+            write_meta(run_dir / layout.META, meta)
 
             seed = f"{getattr(args, 'seed', None) or run_id}:{profile.seed}"
             prefill = BucketFiller(live, profile, run_id, seed)
@@ -481,11 +482,11 @@ class LoadRun:
                 "virtual_host_domain": live.virtual_host_domain, "verify": live.verify, "seed": seed,
                 "run_dir": str(run_dir), "profile": profile.to_dict(), **prefilled,
             }
-            plan_path = run_dir / "plan.json"
+            plan_path = run_dir / layout.PLAN
             plan_path.write_text(json.dumps(plan, indent=1) + "\n", encoding="utf-8")
             meta["load"]["buckets"] = list(prefill.buckets)
             meta["load"]["prefill"] = prefilled["prefill"]
-            write_meta(run_dir / "meta.json", meta)
+            write_meta(run_dir / layout.META, meta)
 
             exit_code = self._run_locust(profile, live, run_dir, plan_path, meta)
         except GauntletError as exc:
@@ -514,7 +515,7 @@ class LoadRun:
                 meta["exit_status"] = exit_code
                 if error is not None:
                     meta["error"] = str(error)
-                write_meta(run_dir / "meta.json", meta)
+                write_meta(run_dir / layout.META, meta)
         if error is not None:
             raise error
         return exit_code
@@ -527,7 +528,7 @@ class LoadRun:
         console = LiveConsole() if headless and not (args.quiet or args.silent) else None
         proc = LocustProcess(argv, _locust_env(live.credentials), run_dir / "locust.log", echo=not args.silent,
                              console=console)
-        watch = RunWatch(run_dir / HISTORY_CSV, console, StableThroughput(profile.users)
+        watch = RunWatch(run_dir / layout.LOCUST_HISTORY, console, StableThroughput(profile.users)
                          if headless and getattr(self, "auto_stop", False) else None)
         died: list[int] = []
 
@@ -565,7 +566,7 @@ class LoadRun:
         if died:
             raise TargetDied(f"target '{live.name}': server process {died[0]} exited during the load run "
                              f"(log: {live.log_path})")
-        results_path = run_dir / "s3_results.json"
+        results_path = run_dir / layout.S3_RESULTS
         if not results_path.is_file():
             raise LaunchFailed(f"Locust exited with code {code} without writing results; see {run_dir / 'locust.log'}")
         results = json.loads(results_path.read_text(encoding="utf-8"))
@@ -581,7 +582,7 @@ class LoadRun:
             if kind == "config":
                 raise ConfigError(reason)
             raise GauntletError(f"target '{live.name}' at {live.endpoint}: {reason}", ExitCode.CASES_FAILED)
-        rows = _read_jsonl(run_dir / "load_summary.jsonl")
+        rows = _read_jsonl(run_dir / layout.LOAD_SUMMARY)
         if not args.silent:
             print(_summary_table(rows))
         requests = results.get("requests", 0)

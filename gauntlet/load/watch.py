@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-#: Locust's per-second history in a run directory (`--csv <run_dir>/locust --csv-full-history`).
-HISTORY_CSV = "locust_stats_history.csv"
 AGGREGATED = "Aggregated"
 #: `--run-time auto`: segments, their length and the tolerance of each around the mean.
 STABLE_SEGMENTS = 5

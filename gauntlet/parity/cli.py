@@ -34,6 +34,7 @@ from gauntlet.errors import CredentialsRejected, ExitCode, GauntletError, UsageE
 from gauntlet.parity.engine import ParityOptions, run_parity, same_target
 from gauntlet.parity.errors import PREFIX, SameTarget, rejected
 from gauntlet.paths import RUNS_DIR
+from gauntlet.rundir import layout
 
 
 def _usage_error(parser: argparse.ArgumentParser) -> Any:
@@ -165,10 +166,10 @@ def run(args: argparse.Namespace) -> int:
                       f"command; it starts empty", file=sys.stderr)
         meta = base_meta(run_id, "parity", [{"name": t.name, "endpoint": t.endpoint, "server": t.server or "remote",
                                              "version": t.version} for t in (source, dest)], sys.argv[1:])
-        write_meta(out_dir / "meta.json", meta)
+        write_meta(out_dir / layout.META, meta)
         result = run_parity(source, dest, options, out_dir, run_id)
         meta.update({"end_time": result.summary["end_time"], "exit_status": result.exit_code})
-        write_meta(out_dir / "meta.json", meta)
+        write_meta(out_dir / layout.META, meta)
         print_summary(result.summary, out_dir)
         if result.error is not None:
             print(masking.mask(result.error.line), file=sys.stderr)
@@ -216,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def load_summary(out_dir: Path) -> dict[str, Any]:
-    return json.loads((Path(out_dir) / "parity_summary.json").read_text(encoding="utf-8"))
+    return json.loads((Path(out_dir) / layout.PARITY_SUMMARY).read_text(encoding="utf-8"))
 
 
 if __name__ == "__main__":

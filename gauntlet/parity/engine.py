@@ -65,6 +65,7 @@ from gauntlet.parity.listing import (
     merge_join,
 )
 from gauntlet.parity.output import BucketCounts, Difference, DifferenceWriter, Progress, write_summary
+from gauntlet.rundir import layout
 from gauntlet.rundir.meta import iso_now
 from gauntlet.s3.errors import client_error_details, is_not_implemented
 
@@ -252,7 +253,7 @@ class Parity:
             self.progress.finish()
             self.writer.close()
         summary = self._summary(started, error)
-        write_summary(self.out_dir / "parity_summary.json", summary)
+        write_summary(self.out_dir / layout.PARITY_SUMMARY, summary)
         return ParityResult(summary["exit_code"], summary, self.out_dir, error)
 
     # ------------------------------------------------------------------ buckets
@@ -728,7 +729,7 @@ class Parity:
             "totals": {**totals.to_dict(), "differences": differences},
             "buckets": buckets,
             "notes": notes,
-            "files": {"differences_csv": "parity_differences.csv", "rows": "parity_rows.jsonl"},
+            "files": {"differences_csv": layout.PARITY_DIFFERENCES, "rows": layout.PARITY_ROWS},
             "elapsed_s": round(time.monotonic() - self.progress._started, 3),
         }
 

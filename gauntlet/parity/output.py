@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from gauntlet import masking
+from gauntlet.rundir import layout
 
 KINDS = ("missing_on_dest", "missing_on_source", "size", "etag", "content", "metadata", "content_type", "tags",
          "versions", "lock", "config", "unsupported_on_dest", "error")
-CSV_FIELDS = ("bucket", "key", "kind", "source_value", "dest_value")
-ROW_FIELDS = ("run_id", "source", "dest", "bucket", "key", "kind", "source_value", "dest_value")
 
 
 @dataclass
@@ -81,11 +80,11 @@ class DifferenceWriter:
         self.out_dir = out_dir
         self.run_id, self.source, self.dest = run_id, source, dest
         self._lock = threading.Lock()
-        self._csv_file: TextIO = open(out_dir / "parity_differences.csv", "w", newline="", encoding="utf-8")  # noqa: SIM115
+        self._csv_file: TextIO = open(out_dir / layout.PARITY_DIFFERENCES, "w", newline="", encoding="utf-8")  # noqa: SIM115
         self._csv = csv.writer(self._csv_file)
-        self._csv.writerow(CSV_FIELDS)
+        self._csv.writerow(layout.PARITY_CSV_FIELDS)
         self._csv_file.flush()
-        self._jsonl: TextIO = open(out_dir / "parity_rows.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+        self._jsonl: TextIO = open(out_dir / layout.PARITY_ROWS, "w", encoding="utf-8")  # noqa: SIM115
         self._staging: TextIO | None = None
         self.written = 0
 
@@ -100,7 +99,7 @@ class DifferenceWriter:
             self._write_row(row)
 
     def _write_row(self, row: dict[str, Any]) -> None:
-        self._csv.writerow([row[k] for k in CSV_FIELDS])
+        self._csv.writerow([row[k] for k in layout.PARITY_CSV_FIELDS])
         self._csv_file.flush()
         self._jsonl.write(json.dumps(row, ensure_ascii=False) + "\n")
         self._jsonl.flush()

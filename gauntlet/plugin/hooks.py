@@ -42,6 +42,7 @@ from gauntlet.plugin import console
 from gauntlet.plugin.checks import begin_case, unsupported
 from gauntlet.plugin.console import Finding
 from gauntlet.plugin.verdict import Outcome, S3Mismatch, TargetDown, Verdict, classify, combine
+from gauntlet.rundir import layout
 from gauntlet.rundir.meta import base_meta, iso_now, write_meta
 from gauntlet.rundir.rows import ResultWriter, make_row
 from gauntlet.s3 import localhost_dns
@@ -177,11 +178,11 @@ def pytest_configure(config: pytest.Config) -> None:
     run = GauntletRun(run_id, run_dir, live, controller=True)
     _resolve_localhost(live)
     run.fleet = fleet
-    run.writer = ResultWriter(run_dir / "results.jsonl")
+    run.writer = ResultWriter(run_dir / layout.RESULTS)
     run.meta = base_meta(run_id, "compat", [_target_meta(t) for t in live.values()], sys.argv[1:])
-    write_meta(run_dir / "meta.json", run.meta)
+    write_meta(run_dir / layout.META, run.meta)
     if not getattr(config.option, "xmlpath", None):
-        config.option.xmlpath = str(run_dir / "junit.xml")
+        config.option.xmlpath = str(run_dir / layout.JUNIT)
     config.stash[_RUN_KEY] = run
     _quiet_console(config)
     config.pluginmanager.register(_Recorder(run), "gauntlet-recorder")
@@ -587,7 +588,7 @@ class _Recorder:
             "locked_buckets": run.locked,
             "dead_targets": sorted(run.dead_targets),
         })
-        write_meta(run.run_dir / "meta.json", run.meta)
+        write_meta(run.run_dir / layout.META, run.meta)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         run, tr = self.run, terminalreporter

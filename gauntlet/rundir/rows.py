@@ -13,9 +13,6 @@ from typing import Any, TextIO
 
 from gauntlet import masking
 
-ROW_FIELDS = ("run_id", "target", "area", "case", "outcome", "duration_s", "http_status", "error_code", "message",
-              "severity", "fingerprint")
-
 
 def make_row(
     run_id: str, target: str, area: str, case: str, outcome: str, duration_s: float,

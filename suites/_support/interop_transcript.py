@@ -23,6 +23,7 @@ from gauntlet.fleet.cleanup import delete_bucket
 from gauntlet.fleet.running import LiveTarget
 from gauntlet.interop.clients import Client, file_lock
 from gauntlet.interop.programs import bucket_exists, clean_env, first_error_line, run_program
+from gauntlet.rundir import layout
 from gauntlet.s3.naming import create_bucket_params, new_bucket_name
 
 #: Seconds one client may take for its whole scenario (a JVM start and a 17 MiB upload included).
@@ -76,7 +77,7 @@ def transcript_for(client: Client, target: LiveTarget, run_id: str, node: pytest
 
     run = get_run(node.config)
     assert run is not None
-    path = run.run_dir / "interop" / f"{target.name}.{client.name}.jsonl"
+    path = run.run_dir / layout.INTEROP / f"{target.name}.{client.name}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     with file_lock(path.with_suffix(".lock")):
         if path.is_file():

@@ -21,16 +21,13 @@ import pytest
 
 from gauntlet.fleet.launch.base import free_port
 from gauntlet.fleet.launch.rclone import RcloneLauncher
+from gauntlet.rundir.layout import LOAD_HISTORY_FIELDS as HISTORY_FIELDS
+from gauntlet.rundir.layout import LOAD_SUMMARY_FIELDS as SUMMARY_FIELDS
 from tests.integration.conftest import ROOT, require_server
 
 pytestmark = pytest.mark.integration
 
 LOCUST_FILES = ("locust_stats.csv", "locust_stats_history.csv", "locust_failures.csv", "locust_exceptions.csv")
-SUMMARY_FIELDS = ("run_id", "target", "operation", "size_class", "size_bytes", "requests", "failures", "rps", "mb_s",
-                  "p50_ms", "p90_ms", "p99_ms", "max_ms", "avg_ms", "ttfb_p50_ms", "integrity_checked",
-                  "integrity_failures")
-HISTORY_FIELDS = ("run_id", "target", "timestamp", "operation", "size_class", "rps", "failures_s", "p50_ms",
-                  "p95_ms", "users")
 
 
 # --------------------------------------------------------------------------- helpers (shared by test_load_*.py)

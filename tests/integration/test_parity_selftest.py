@@ -25,7 +25,7 @@ from gauntlet.fleet.running import Fleet, LiveTarget
 from gauntlet.fleet.targets import load_targets
 from gauntlet.interop.programs import RCLONE, expect_success, rclone_env, run_program
 from gauntlet.parity import ParityOptions, run_parity
-from gauntlet.parity.output import CSV_FIELDS
+from gauntlet.rundir.layout import PARITY_CSV_FIELDS as CSV_FIELDS
 from gauntlet.s3.data import MiB, payload
 from tests.integration.conftest import ROOT, require_server
 

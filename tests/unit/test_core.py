@@ -12,7 +12,8 @@ from gauntlet import masking
 from gauntlet.fleet.cleanup import ForeignBucket, LockedBucket, delete_bucket, sweep_run
 from gauntlet.fleet.running import LiveTarget
 from gauntlet.plugin.verdict import Outcome, S3Mismatch, TargetDown, Verdict, classify, combine
-from gauntlet.rundir.rows import ROW_FIELDS, ResultWriter, make_row, read_rows
+from gauntlet.rundir.layout import ROW_FIELDS
+from gauntlet.rundir.rows import ResultWriter, make_row, read_rows
 from gauntlet.s3.naming import belongs_to_run, bucket_prefix, is_run_id, new_bucket_name, new_run_id
 
 

@@ -21,8 +21,8 @@ ALLOWED: dict[str, set[str]] = {
     "s3": set(),
     "config": {"s3"},
     "rundir": set(),
-    # faults: proxies in front of wrapped targets; interop: the install step builds the SDK programs too
-    "fleet": {"config", "s3", "faults", "interop"},
+    # faults: proxies in front of wrapped targets; interop: the install step builds the SDK programs too;
+    "fleet": {"config", "s3", "faults", "interop", "rundir"},  # rundir: server logs go to servers/<target>/
     "faults": {"config", "s3", "fleet", "rundir"},  # the proxy, and the mutation runner that runs the suites
     "plugin": {"config", "s3", "fleet", "rundir"},
     "interop": {"fleet", "s3", "plugin"},  # the programs' checks are the suites' checks
@@ -78,3 +78,15 @@ def test_reading_the_configuration_loads_no_other_layer() -> None:
     assert done.returncode == 0, done.stderr
     loaded = done.stdout.split()
     assert all(m.split(".")[1] in ("config", "s3", *BASE) for m in loaded), loaded
+
+
+def test_the_run_directory_page_names_every_file_and_field() -> None:
+    from gauntlet.rundir import layout
+
+    page = (PROJECT_ROOT / "docs" / "run-directory.md").read_text(encoding="utf-8")
+    names = [v for k, v in vars(layout).items() if k.isupper() and isinstance(v, str) and k != "LOCUST_CSV_PREFIX"]
+    assert [n for n in names if f"`{n}" not in page and f" {n}" not in page] == []
+    for fields in (layout.ROW_FIELDS, layout.LOAD_SUMMARY_FIELDS, layout.LOAD_HISTORY_FIELDS,
+                   layout.PARITY_ROW_FIELDS, layout.PARITY_CSV_FIELDS):
+        assert ", ".join(fields) in page, fields
+    assert all(f"`{marker}`" in page.rsplit("A folder is a run directory", 1)[1] for marker in layout.RUN_MARKERS)

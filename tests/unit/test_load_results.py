@@ -8,9 +8,9 @@ import pytest
 
 from gauntlet.errors import ExitCode
 from gauntlet.load import run as loadrun
+from gauntlet.rundir.layout import LOAD_HISTORY_FIELDS as HISTORY_FIELDS
+from gauntlet.rundir.layout import LOAD_SUMMARY_FIELDS as SUMMARY_FIELDS
 from loadtests.results import (
-    HISTORY_FIELDS,
-    SUMMARY_FIELDS,
     histogram_delta,
     history_row,
     read_jsonl,

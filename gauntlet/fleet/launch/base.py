@@ -26,6 +26,7 @@ from typing import ClassVar
 from gauntlet import masking
 from gauntlet.config.targets import LaunchConfig
 from gauntlet.errors import BinaryMissing, LaunchFailed, ServerExitedAtStartup
+from gauntlet.rundir import layout
 from gauntlet.s3.credentials import Credentials
 
 LOOPBACK = "127.0.0.1"
@@ -126,7 +127,7 @@ class ServerLauncher:
         masking.register(self.credentials.secret_key)
         if self.alt_credentials:
             masking.register(self.alt_credentials.secret_key)
-        self.log_dir = Path(run_dir) / "servers" / name
+        self.log_dir = Path(run_dir) / layout.SERVERS / name
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"s3gauntlet-{name}-"))
         self.processes: list[subprocess.Popen[bytes]] = []
