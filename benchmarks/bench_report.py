@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reports.build import build_report, write_report  # noqa: E402
-from reports.load import load_runs  # noqa: E402
+from gauntlet.reports.build import build_report, write_report  # noqa: E402
+from gauntlet.reports.load import load_runs  # noqa: E402
 
 AREAS = ("buckets", "objects", "listing", "sigv4", "presign", "multipart", "versioning", "sse", "checksums",
          "conditional", "tagging", "cors")
@@ -138,9 +138,9 @@ def main() -> int:
         print(f"report built in {t3 - t0:.2f}s wall, {cpu:.2f}s CPU "
               f"(report.html {(out_dir / 'report.html').stat().st_size / 1e6:.1f} MB)")
         t4 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "reports", "-q", "--out", str(root / "cli"), str(runs_dir)],
+        subprocess.run([sys.executable, "-m", "gauntlet.reports", "-q", "--out", str(root / "cli"), str(runs_dir)],
                        cwd=ROOT, check=True)
-        print(f"python -m reports end to end (interpreter start and imports included): "
+        print(f"python -m gauntlet.reports end to end (interpreter start and imports included): "
               f"{time.perf_counter() - t4:.2f}s wall")
     finally:
         if args.keep is None:

@@ -222,10 +222,6 @@ def _loadrun(argv: list[str]) -> int:
 
 def _module_main(module: str) -> Callable[[list[str]], int]:
     def run(argv: list[str]) -> int:
-        from gauntlet.paths import PROJECT_ROOT
-
-        if str(PROJECT_ROOT) not in sys.path:  # reports/ sits beside the package in the checkout
-            sys.path.insert(0, str(PROJECT_ROOT))
         return int(importlib.import_module(module).main(argv) or 0)
 
     return run
@@ -236,8 +232,8 @@ DELEGATED: dict[str, Callable[[list[str]], int]] = {
     "compat": _compat,
     "load": _loadrun,  # but `gauntlet load cmp RUN_A RUN_B` is this module's own
     "ui": lambda argv: _loadrun(["--ui", *argv]),
-    "report": _module_main("reports.cli"),
-    "gate": _module_main("reports.gate"),
+    "report": _module_main("gauntlet.reports.cli"),
+    "gate": _module_main("gauntlet.reports.gate"),
     "mutation": _module_main("gauntlet.faults.mutation"),
     "install": _module_main("gauntlet.fleet.launch.tools"),
 }

@@ -32,6 +32,8 @@ LOADTESTS_DIR = PROJECT_ROOT / "loadtests"
 PROFILES_DIR = LOADTESTS_DIR / "profiles"
 LOCUSTFILE = LOADTESTS_DIR / "locustfile.py"
 INTEROP_DIR = PROJECT_ROOT / "interop"
+#: The HTML report's page frame and stylesheet (reports/templates/: files a reader edits, not code).
+REPORT_TEMPLATES = PROJECT_ROOT / "reports" / "templates"
 #: targets.yaml: the checkout's; installed, ./targets.yaml if there is one, else the bundled copy.
 TARGETS_FILE = (WORK_DIR / "targets.yaml") if (WORK_DIR / "targets.yaml").is_file() else PROJECT_ROOT / "targets.yaml"
 #: Where every run writes `runs/<run-id>/` unless told otherwise.

@@ -152,7 +152,8 @@ def _write_report(base: Path, root: Path) -> str | None:
 
     if importlib.util.find_spec("pandas") is None:
         return "pandas is not installed: pip install -e '.[reports]'"
-    done = subprocess.run([sys.executable, "-m", "reports", "--quiet", "--no-parquet", "--out", str(base), str(base)],
+    done = subprocess.run([sys.executable, "-m", "gauntlet.reports", "--quiet", "--no-parquet", "--out", str(base),
+                           str(base)],
                           capture_output=True, text=True, timeout=300, cwd=root, stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()

@@ -202,9 +202,9 @@ def _write_report(run_dir: Path) -> str | None:
     if importlib.util.find_spec("pandas") is None:
         return "pandas is not installed: pip install -e '.[reports]'"
     try:
-        done = subprocess.run([sys.executable, "-m", "reports", "--quiet", "--no-parquet", "--out", str(run_dir),
-                               str(run_dir)], capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run([sys.executable, "-m", "gauntlet.reports", "--quiet", "--no-parquet", "--out",
+                               str(run_dir), str(run_dir)], capture_output=True, text=True, timeout=300,
+                              cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         return "the report took over 300 s"
     if done.returncode != 0:

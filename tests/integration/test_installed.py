@@ -1,4 +1,4 @@
-"""A non-editable install works away from the checkout: the wheel carries suites/, loadtests/ and reports/.
+"""A non-editable install works away from the checkout: the wheel carries suites/, loadtests/ and the report templates.
 
 The wheel is built from the checkout (`pip wheel .`, setup.py's hook copies the top-level folders into
 gauntlet/_project/) and installed into a folder of its own; the harness then runs from an empty
@@ -51,7 +51,7 @@ def test_installed_wheel_runs_suites_and_reports_outside_the_checkout(tmp_path: 
     assert installed.returncode == 0, installed.stderr[-2000:]
     bundled = site / "gauntlet" / "_project"
     for name in ("suites/test_objects.py", "suites/_support/__init__.py", "loadtests/locustfile.py",
-                 "loadtests/profiles", "reports/cli.py", "targets.yaml", "conftest.py"):
+                 "loadtests/profiles", "reports/templates/report.html", "targets.yaml", "conftest.py"):
         assert (bundled / name).exists(), f"the wheel lacks {name}"
 
     done = _gauntlet(["compat", "--target", "moto", "-m", "smoke", "-q"], site, work)

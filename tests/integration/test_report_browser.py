@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from reports.build import build_report, write_report
-from reports.load import load_runs
+from gauntlet.reports.build import build_report, write_report
+from gauntlet.reports.load import load_runs
 
 pytestmark = pytest.mark.integration
 

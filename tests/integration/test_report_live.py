@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 
 def run_module(module: str, args: list[str]) -> subprocess.CompletedProcess[str]:
-    """``python -m reports`` / ``python -m reports.gate`` from the project root, as tox runs them."""
+    """``python -m gauntlet.reports`` / ``python -m gauntlet.reports.gate`` from the project root, as tox runs them."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
@@ -38,7 +38,7 @@ def test_smoke_run_reports_and_gates(tmp_path: Path) -> None:
     assert rows, "the smoke selection wrote no rows"
 
     out = tmp_path / "report"
-    made = run_module("reports", ["--out", str(out), str(run_dir)])
+    made = run_module("gauntlet.reports", ["--out", str(out), str(run_dir)])
     assert made.returncode == 0, made.stderr
     cases = pd.read_csv(out / "tables" / "cases.csv")
     assert sorted(cases["case"]) == sorted(r["case"] for r in rows)
@@ -46,12 +46,13 @@ def test_smoke_run_reports_and_gates(tmp_path: Path) -> None:
     assert "moto" in (out / "report.html").read_text(encoding="utf-8")
 
     baseline = tmp_path / "baseline.yaml"
-    wrote = run_module("reports.gate", ["--baseline", str(baseline), "--update-baseline", str(run_dir)])
+    wrote = run_module("gauntlet.reports.gate", ["--baseline", str(baseline), "--update-baseline", str(run_dir)])
     assert wrote.returncode == 0, wrote.stderr
     expected = yaml.safe_load(baseline.read_text(encoding="utf-8"))["targets"]["moto"]["cases"]
     assert expected == {r["case"]: r["outcome"] for r in rows}
 
-    gated = run_module("reports.gate", ["--baseline", str(baseline), "--out", str(tmp_path / "gate"), str(run_dir)])
+    gated = run_module("gauntlet.reports.gate",
+                       ["--baseline", str(baseline), "--out", str(tmp_path / "gate"), str(run_dir)])
     assert gated.returncode == 0, gated.stdout + gated.stderr
     assert (tmp_path / "gate" / "gate-junit.xml").is_file()
 
@@ -59,6 +60,7 @@ def test_smoke_run_reports_and_gates(tmp_path: Path) -> None:
     optimistic = yaml.safe_load(baseline.read_text(encoding="utf-8"))
     optimistic["targets"]["moto"]["cases"] = dict.fromkeys(expected, "pass")
     baseline.write_text(yaml.safe_dump(optimistic), encoding="utf-8")
-    gated = run_module("reports.gate", ["--baseline", str(baseline), "--out", str(tmp_path / "gate"), str(run_dir)])
+    gated = run_module("gauntlet.reports.gate",
+                       ["--baseline", str(baseline), "--out", str(tmp_path / "gate"), str(run_dir)])
     not_passing = sum(outcome != "pass" for outcome in expected.values())
     assert gated.returncode == (1 if not_passing else 0), gated.stdout + gated.stderr

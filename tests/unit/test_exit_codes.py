@@ -14,7 +14,7 @@ import pytest
 
 import gauntlet.load.cmp
 import gauntlet.parity.listing
-import reports.errors
+import gauntlet.reports.errors
 from gauntlet.errors import ExitCode, GauntletError, exit_code_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,7 +74,7 @@ def _subclasses(cls: type) -> list[type]:
 
 
 def test_every_error_class_exits_with_a_code_of_the_list() -> None:
-    assert gauntlet.parity.listing and reports.errors and gauntlet.load.cmp  # imported for their classes
+    assert gauntlet.parity.listing and gauntlet.reports.errors and gauntlet.load.cmp  # imported for their classes
     for error in (GauntletError, *_subclasses(GauntletError)):
         assert isinstance(error.exit_code, ExitCode), error
 

@@ -11,9 +11,9 @@ import pytest
 from gauntlet import severity
 from gauntlet.plugin import checks
 from gauntlet.plugin.verdict import Outcome, S3Mismatch, Verdict, classify
-from reports.baseline import dump_baseline, parse_baseline
-from reports.diff import classify_change
-from reports.findings import findings_table
+from gauntlet.reports.baseline import dump_baseline, parse_baseline
+from gauntlet.reports.diff import classify_change
+from gauntlet.reports.findings import findings_table
 
 
 def _mark(level: str) -> SimpleNamespace:
@@ -101,7 +101,7 @@ def test_findings_lead_with_the_gravest_and_say_since_when() -> None:
 def test_baseline_keeps_fingerprints_and_the_gate_fails_a_changed_data_finding(tmp_path: Path) -> None:
     import yaml
 
-    from reports.gating import _case_findings
+    from gauntlet.reports.gating import _case_findings
 
     doc = {"version": 1, "targets": {"t": {"cases": {
         "x": {"outcome": "fail", "fingerprint": "200|-|expect_error#1", "severity": "data"},

@@ -11,11 +11,11 @@ import pytest
 import yaml
 
 from gauntlet.errors import ExitCode
-from reports.baseline import DEFAULT_THRESHOLDS, dump_baseline, load_baseline
-from reports.errors import BadBaseline, error_line
-from reports.gate import main
-from reports.gating import evaluate, select_targets, updated_baseline
-from reports.load import load_runs, workload_label
+from gauntlet.reports.baseline import DEFAULT_THRESHOLDS, dump_baseline, load_baseline
+from gauntlet.reports.errors import BadBaseline, error_line
+from gauntlet.reports.gate import main
+from gauntlet.reports.gating import evaluate, select_targets, updated_baseline
+from gauntlet.reports.load import load_runs, workload_label
 
 FLEET = Path(__file__).resolve().parents[1] / "data" / "fleet"
 COMPAT_FLEET = FLEET / "compat-fleet"

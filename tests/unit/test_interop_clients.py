@@ -12,8 +12,8 @@ from gauntlet.fleet.launch.tools import run_selects_interop
 from gauntlet.fleet.running import LiveTarget
 from gauntlet.interop.clients import CLIENTS, DATA_STEPS, SDK_STEPS, source_digest
 from gauntlet.plugin.verdict import UNSUPPORTED_PREFIX, S3Mismatch
+from gauntlet.reports.clients import client_matrix
 from gauntlet.s3.credentials import Credentials
-from reports.clients import client_matrix
 from suites._support.interop_transcript import Transcript, client_env
 from suites.test_interop_sdks import judge
 

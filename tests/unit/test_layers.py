@@ -16,7 +16,7 @@ from gauntlet.paths import PROJECT_ROOT
 #: Modules directly in gauntlet/ that every layer may use.
 BASE = {"paths", "areas", "errors", "masking", "severity", "__init__"}
 
-#: Which other sub-packages of gauntlet each one (and the top-level reports/ and loadtests/) may import.
+#: Which other sub-packages of gauntlet each one (and the top-level loadtests/) may import.
 ALLOWED: dict[str, set[str]] = {
     "s3": set(),
     "config": {"s3"},
@@ -35,7 +35,7 @@ ALLOWED: dict[str, set[str]] = {
 
 def _layer(path: Path) -> str | None:
     parts = path.relative_to(PROJECT_ROOT).parts
-    if parts[0] in ("reports", "loadtests"):
+    if parts[0] == "loadtests":
         return parts[0]
     return parts[1] if len(parts) > 2 else None  # a module directly in gauntlet/ is BASE or cli
 
@@ -52,8 +52,7 @@ def _imports(path: Path) -> list[tuple[int, str]]:
 
 def test_every_import_points_down_a_layer() -> None:
     upward = []
-    files = [*(PROJECT_ROOT / "gauntlet").rglob("*.py"), *(PROJECT_ROOT / "reports").rglob("*.py"),
-             *(PROJECT_ROOT / "loadtests").rglob("*.py")]
+    files = [*(PROJECT_ROOT / "gauntlet").rglob("*.py"), *(PROJECT_ROOT / "loadtests").rglob("*.py")]
     for path in files:
         layer = _layer(path)
         if layer is None:
@@ -62,7 +61,7 @@ def test_every_import_points_down_a_layer() -> None:
             top, _, rest = module.partition(".")
             if top == "gauntlet" and rest:
                 used = rest.split(".")[0]
-            elif top in ("reports", "loadtests", "suites"):
+            elif top in ("loadtests", "suites"):
                 used = top
             else:
                 continue

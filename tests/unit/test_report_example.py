@@ -9,8 +9,8 @@ import shlex
 import yaml
 
 from gauntlet.paths import PROJECT_ROOT
-from reports.cli import parser as report_parser
-from reports.gate import parser as gate_parser
+from gauntlet.reports.cli import parser as report_parser
+from gauntlet.reports.gate import parser as gate_parser
 
 ROOT = PROJECT_ROOT
 WORKFLOW = ROOT / "examples" / "github-actions-gauntlet.yml"

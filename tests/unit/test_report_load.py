@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from gauntlet.errors import ExitCode, NoResults
-from reports.errors import error_line
-from reports.load import latest_per_key, load_runs, split_case, workload_label
+from gauntlet.reports.errors import error_line
+from gauntlet.reports.load import latest_per_key, load_runs, split_case, workload_label
 
 FLEET = Path(__file__).resolve().parents[1] / "data" / "fleet"
 COMPAT_FLEET = FLEET / "compat-fleet"  # seaweedfs, rclone, moto in one run

@@ -1,4 +1,4 @@
-"""The written report (HTML, Markdown, CSV and Parquet tables, charts) and `python -m reports`, on recorded runs."""
+"""The written report (HTML, Markdown, CSV, Parquet, charts) and `python -m gauntlet.reports`, on recorded runs."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from gauntlet.errors import ExitCode
-from reports.build import build_report, write_report
-from reports.cli import main
-from reports.load import load_runs
+from gauntlet.reports.build import build_report, write_report
+from gauntlet.reports.cli import main
+from gauntlet.reports.load import load_runs
 
 FLEET = Path(__file__).resolve().parents[1] / "data" / "fleet"
 COMPAT_FLEET = FLEET / "compat-fleet"

@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 
 from gauntlet.errors import UsageError
-from reports.diff import case_diff, classify_change, direction, explicit_pairs, percent_change, run_pairs
-from reports.errors import MixedTargets
-from reports.features import HEADLINE_FEATURES, Feature
-from reports.load import OUTCOMES, latest_per_key, load_runs, workload_label
-from reports.matrix import area_scores, compat_matrix, differences, feature_status, feature_table
-from reports.performance import choose_baseline_target, perf_comparison, throughput_over_time
+from gauntlet.reports.diff import case_diff, classify_change, direction, explicit_pairs, percent_change, run_pairs
+from gauntlet.reports.errors import MixedTargets
+from gauntlet.reports.features import HEADLINE_FEATURES, Feature
+from gauntlet.reports.load import OUTCOMES, latest_per_key, load_runs, workload_label
+from gauntlet.reports.matrix import area_scores, compat_matrix, differences, feature_status, feature_table
+from gauntlet.reports.performance import choose_baseline_target, perf_comparison, throughput_over_time
 
 FLEET = Path(__file__).resolve().parents[1] / "data" / "fleet"
 COMPAT_FLEET = FLEET / "compat-fleet"
@@ -213,7 +213,7 @@ def test_run_diff_of_two_real_load_runs_reports_percent_changes() -> None:
     runset = load_runs([FLEET / "load-seaweedfs", FLEET / "load-seaweedfs-2"])
     [pair] = run_pairs(runset)
     assert pair.kind == "load" and pair.target == "seaweedfs"
-    from reports.diff import perf_diff
+    from gauntlet.reports.diff import perf_diff
 
     old = runset.perf[runset.perf["run_id"] == pair.old_run]
     new = runset.perf[runset.perf["run_id"] == pair.new_run]
@@ -253,9 +253,9 @@ def test_explicit_compare_of_runs_of_different_targets_is_refused() -> None:
 def test_parity_runs_get_a_section_with_bucket_configuration_tables(tmp_path) -> None:
     import json as _json
 
-    from reports.build import build_report
-    from reports.html import render_html
-    from reports.load import load_runs
+    from gauntlet.reports.build import build_report
+    from gauntlet.reports.html import render_html
+    from gauntlet.reports.load import load_runs
 
     run = tmp_path / "parity-run"
     run.mkdir()

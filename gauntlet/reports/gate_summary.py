@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reports.gating import Finding, GateResult
-from reports.markdown import code, md, table
+from gauntlet.reports.gating import Finding, GateResult
+from gauntlet.reports.markdown import code, md, table
 
 MAX_ROWS = 50
 

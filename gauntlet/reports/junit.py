@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from reports.gating import Finding, GateResult
+from gauntlet.reports.gating import Finding, GateResult
 
 
 def _value(value: object) -> str:

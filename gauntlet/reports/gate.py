@@ -1,7 +1,7 @@
-"""``python -m reports.gate --baseline FILE RUN_DIR [RUN_DIR ...]``: the CI gate.
+"""``python -m gauntlet.reports.gate --baseline FILE RUN_DIR [RUN_DIR ...]``: the CI gate.
 
 Compares the latest results in the run directories with a committed baseline
-(reports/baseline.py describes the file) and exits 1 when a case that passed no
+(gauntlet/reports/baseline.py describes the file) and exits 1 when a case that passed no
 longer passes or performance fell past a threshold; 0 otherwise, listing
 improvements as candidates to promote. ``--update-baseline`` writes the baseline
 from the runs instead. Exit codes: gauntlet.errors.ExitCode.
@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gauntlet.errors import ExitCode, GauntletError, UsageError
-from reports.errors import OutputFailed, error_line
+from gauntlet.reports.errors import OutputFailed, error_line
 
 
 def parser() -> argparse.ArgumentParser:
-    from reports.cli import _Parser
+    from gauntlet.reports.cli import _Parser
 
-    p = _Parser(prog="python -m reports.gate", tool="gate", description=(
+    p = _Parser(prog="python -m gauntlet.reports.gate", tool="gate", description=(
         "CI gate: fail (exit 1) when a case that passed in the baseline no longer passes, or requests/s fall / "
         "p99 latency rises past a threshold. Writes JUnit XML and a Markdown summary."),
         epilog="exit codes: 0 passed, 1 regression, 2 usage, 20 bad baseline, 21 not a run directory or no results, "
@@ -68,9 +68,9 @@ def _severities(value: str) -> tuple[str, ...]:
 
 
 def _update(args: argparse.Namespace, runset: object) -> int:
-    from reports.baseline import load_baseline, write_baseline
-    from reports.gate_summary import terminal_lines
-    from reports.gating import evaluate, select_targets, updated_baseline
+    from gauntlet.reports.baseline import load_baseline, write_baseline
+    from gauntlet.reports.gate_summary import terminal_lines
+    from gauntlet.reports.gating import evaluate, select_targets, updated_baseline
 
     old = load_baseline(args.baseline) if args.baseline.exists() else None
     targets = select_targets(runset, old, _targets(args.target), updating=True)  # type: ignore[arg-type]
@@ -94,10 +94,10 @@ def _update(args: argparse.Namespace, runset: object) -> int:
 
 
 def _gate(args: argparse.Namespace, runset: object) -> int:
-    from reports.baseline import load_baseline
-    from reports.gate_summary import render_gate_markdown, terminal_lines
-    from reports.gating import evaluate, select_targets
-    from reports.junit import write_junit
+    from gauntlet.reports.baseline import load_baseline
+    from gauntlet.reports.gate_summary import render_gate_markdown, terminal_lines
+    from gauntlet.reports.gating import evaluate, select_targets
+    from gauntlet.reports.junit import write_junit
 
     baseline = load_baseline(args.baseline)
     targets = select_targets(runset, baseline, _targets(args.target))  # type: ignore[arg-type]
@@ -136,10 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _severities(args.fail_on_changed_finding)  # a bad option is reported before anything is read
         if not args.update_baseline:
-            from reports.baseline import load_baseline
+            from gauntlet.reports.baseline import load_baseline
 
             load_baseline(args.baseline)  # a bad baseline is reported before the runs are read
-        from reports.load import load_runs
+        from gauntlet.reports.load import load_runs
 
         runset = load_runs(args.runs)
         for warning in runset.warnings:

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from reports.baseline import Baseline, TargetBaseline
-from reports.errors import MixedTargets
-from reports.load import RunSet, latest_per_key
+from gauntlet.reports.baseline import Baseline, TargetBaseline
+from gauntlet.reports.errors import MixedTargets
+from gauntlet.reports.load import RunSet, latest_per_key
 
 #: Finding statuses; only "regression" fails the gate (and "missing" with strict_missing).
 STATUSES = ("regression", "improvement", "changed", "new", "missing", "ok")
@@ -222,11 +222,11 @@ def updated_baseline(runset: RunSet, old: Baseline | None, targets: list[str], p
     """
     from pathlib import Path
 
-    from reports.baseline import USER_LIMITS
+    from gauntlet.reports.baseline import USER_LIMITS
 
     cases = latest_per_key(runset.cases, "area")
     perf = latest_per_key(runset.perf, "workload")
-    from reports.baseline import DEFAULT_THRESHOLDS
+    from gauntlet.reports.baseline import DEFAULT_THRESHOLDS
 
     result = Baseline(Path(str(path)), dict(old.thresholds) if old else dict(DEFAULT_THRESHOLDS),
                       dict(old.targets) if old else {})

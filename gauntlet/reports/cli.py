@@ -1,4 +1,4 @@
-"""``python -m reports --out DIR RUN_DIR [RUN_DIR ...]``: build the comparison report."""
+"""``python -m gauntlet.reports --out DIR RUN_DIR [RUN_DIR ...]``: build the comparison report."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gauntlet.errors import ExitCode, GauntletError
-from reports.errors import error_line
+from gauntlet.reports.errors import error_line
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m reports", description=(
+    p = _Parser(prog="python -m gauntlet.reports", description=(
         "Comparison report over run directories: compatibility matrix, performance comparison, run diff. "
         "Writes DIR/report.html (self-contained), DIR/summary.md and DIR/tables/*.csv|parquet."),
         epilog="exit codes: 0 written, 2 usage, 21 not a run directory or no results, 22 --compare of runs of "
@@ -48,8 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     started = time.perf_counter()
     try:
-        from reports.build import build_report, write_report
-        from reports.load import load_runs
+        from gauntlet.reports.build import build_report, write_report
+        from gauntlet.reports.load import load_runs
 
         runset = load_runs(args.runs)
         report = build_report(runset, baseline_target=args.baseline_target, diff_base=args.diff_base,

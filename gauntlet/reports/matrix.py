@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from gauntlet.areas import AREAS
-from reports.features import HEADLINE_FEATURES, Feature
-from reports.load import OUTCOMES
+from gauntlet.reports.features import HEADLINE_FEATURES, Feature
+from gauntlet.reports.load import OUTCOMES
 
 #: Feature areas in the order the harness lists them; others follow alphabetically.
 AREA_ORDER = tuple(AREAS)

@@ -6,9 +6,9 @@ from typing import Any
 
 import pandas as pd
 
-from reports.diff import CHANGE_ORDER, SHOWN_CHANGES
-from reports.findings import LEADING, area_severity_table, severity_counts
-from reports.model import Report
+from gauntlet.reports.diff import CHANGE_ORDER, SHOWN_CHANGES
+from gauntlet.reports.findings import LEADING, area_severity_table, severity_counts
+from gauntlet.reports.model import Report
 
 #: Longest list of cases shown in one table; the rest is counted, and is in report.html.
 MAX_ROWS = 25

@@ -1,4 +1,4 @@
-"""The report model: every table and chart of one report, built by reports/build.py, written by the writers.
+"""The report model: every table and chart of one report, built by gauntlet/reports/build.py, written by the writers.
 
 It sits below both, so the HTML and Markdown writers and the builder import it and not each other.
 """
@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from reports.diff import RunPair
-from reports.load import RunSet
+from gauntlet.reports.diff import RunPair
+from gauntlet.reports.load import RunSet
 
 
 @dataclass

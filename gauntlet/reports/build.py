@@ -8,15 +8,15 @@ from pathlib import Path
 import pandas as pd
 
 from gauntlet.errors import UsageError
-from reports import charts
-from reports.clients import client_matrix
-from reports.diff import diff_tables, explicit_pairs, resolve_run, run_pairs
-from reports.errors import OutputFailed
-from reports.findings import findings_table
-from reports.html import render_html
-from reports.load import RunSet, latest_per_key, ordered_targets
-from reports.markdown import render_markdown
-from reports.matrix import (
+from gauntlet.reports import charts
+from gauntlet.reports.clients import client_matrix
+from gauntlet.reports.diff import diff_tables, explicit_pairs, resolve_run, run_pairs
+from gauntlet.reports.errors import OutputFailed
+from gauntlet.reports.findings import findings_table
+from gauntlet.reports.html import render_html
+from gauntlet.reports.load import RunSet, latest_per_key, ordered_targets
+from gauntlet.reports.markdown import render_markdown
+from gauntlet.reports.matrix import (
     area_scores,
     compat_matrix,
     differences,
@@ -24,8 +24,8 @@ from reports.matrix import (
     feature_table,
     pass_rate_trend,
 )
-from reports.model import Report
-from reports.performance import (
+from gauntlet.reports.model import Report
+from gauntlet.reports.performance import (
     choose_baseline_target,
     perf_comparison,
     perf_trend,

@@ -7,16 +7,16 @@ import json
 import math
 import string
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from reports.diff import CHANGE_ORDER, SHOWN_CHANGES
-from reports.findings import LEADING, area_severity_table, severity_counts
-from reports.load import OUTCOMES
-from reports.matrix import HTML_STATUS_SYMBOL, feature_cell, sorted_areas
-from reports.model import Report
+from gauntlet.paths import REPORT_TEMPLATES
+from gauntlet.reports.diff import CHANGE_ORDER, SHOWN_CHANGES
+from gauntlet.reports.findings import LEADING, area_severity_table, severity_counts
+from gauntlet.reports.load import OUTCOMES
+from gauntlet.reports.matrix import HTML_STATUS_SYMBOL, feature_cell, sorted_areas
+from gauntlet.reports.model import Report
 
 #: Compatibility runs listed under Trends (the chart and tables/compat_trend.csv have all of them).
 TREND_ROWS = 20
@@ -25,7 +25,7 @@ TREND_ROWS = 20
 MESSAGE_CHARS = 180
 
 #: The page frame and its stylesheet, as files a reader can edit without touching the section builders.
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = REPORT_TEMPLATES
 CSS = (TEMPLATES / "report.css").read_text(encoding="utf-8")
 PAGE = string.Template((TEMPLATES / "report.html").read_text(encoding="utf-8"))
 

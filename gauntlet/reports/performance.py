@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gauntlet.errors import UsageError
-from reports.load import sort_workloads
+from gauntlet.reports.load import sort_workloads
 
 #: Measured values compared between targets; for the latencies and error rate, lower is better.
 METRICS = ("rps", "mb_s", "p50_ms", "p90_ms", "p99_ms", "max_ms", "error_rate")

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from gauntlet.errors import UsageError
-from reports.errors import MixedTargets
-from reports.load import RunSet
-from reports.performance import LOWER_IS_BETTER
+from gauntlet.reports.errors import MixedTargets
+from gauntlet.reports.load import RunSet
+from gauntlet.reports.performance import LOWER_IS_BETTER
 
 DIFF_METRICS = ("rps", "mb_s", "p50_ms", "p90_ms", "p99_ms", "error_rate")
 CASE_DIFF_COLUMNS = ("target", "old_run", "new_run", "area", "case", "change", "old_outcome", "new_outcome",

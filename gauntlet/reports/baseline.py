@@ -32,8 +32,8 @@ from typing import Any
 
 import yaml
 
-from reports.errors import BadBaseline
-from reports.load import OUTCOMES
+from gauntlet.reports.errors import BadBaseline
+from gauntlet.reports.load import OUTCOMES
 
 FORMAT_VERSION = 1
 DEFAULT_THRESHOLDS = {"throughput_drop_pct": 10.0, "p99_rise_pct": 20.0}
@@ -42,7 +42,7 @@ PERF_KEYS = ("rps", "p99_ms", "rps_min", "p99_ms_max", "error_rate_max", "mb_s",
 USER_LIMITS = ("rps_min", "p99_ms_max", "error_rate_max")
 SOURCE_KEYS = ("compat_run", "load_run", "version", "server")
 HEADER = """\
-# s3gauntlet gate baseline: what `python -m reports.gate` (tox -e gate) compares new runs with.
+# s3gauntlet gate baseline: what `python -m gauntlet.reports.gate` (tox -e gate) compares new runs with.
 # Per target: `cases` holds the expected outcome of every case; `performance` the measured requests/s
 # and p99 latency per workload, from which the gate derives its floors with `thresholds`
 # (an explicit rps_min / p99_ms_max / error_rate_max wins). Refresh it with --update-baseline
