@@ -8,7 +8,7 @@ server to the last CPU and each client process to the first, then run the same
 4 KiB GET workload with
 
 * ``boto3``: one boto3 client in a loop (what a boto3-based Locust user costs at best);
-* ``harness``: :class:`loadtests.users.S3User` (FastHttpUser + lean connection +
+* ``harness``: :class:`gauntlet.load.users.S3User` (FastHttpUser + lean connection +
   gauntlet.s3.sigv4.Signer) in Locust's local runner, signed requests;
 * ``harness-session``: the same user sending through Locust's own FastHttpSession;
 * ``fasthttp-unsigned`` (floor): a bare FastHttpUser doing ``self.client.get(path)``
@@ -94,8 +94,8 @@ def _child_locust(mode: str, plan: dict[str, Any], seconds: float, warmup: float
     from locust import FastHttpUser, constant, events, task
     from locust.env import Environment
 
-    from loadtests import s3ops, users
-    from loadtests.transport import LeanConnection
+    from gauntlet.load import s3ops, users
+    from gauntlet.load.transport import LeanConnection
 
     ctx = s3ops.context_from_env(plan)
     if mode == "harness-session":

@@ -17,9 +17,9 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
+from gauntlet.load import locust_hooks as hooks  # noqa: E402,F401  (event listeners)
+from gauntlet.load.users import S3User  # noqa: E402
 from gauntlet.s3 import localhost_dns  # noqa: E402
-from loadtests import hooks  # noqa: E402,F401  (event listeners)
-from loadtests.users import S3User  # noqa: E402
 
 # A plan may address buckets as `bucket.localhost` (virtual-host style on a launched server):
 # every Locust process, workers included, resolves `*.localhost` to 127.0.0.1 (RFC 6761 loopback).

@@ -1,7 +1,7 @@
 """Load profiles (``loadtests/profiles/*.yaml``), object sizes, size classes and object contents.
 
 Shared by the runner (:mod:`gauntlet.load.run`, which prefills with boto3) and the
-Locust users in ``loadtests/`` (which must not import boto3). Nothing here imports
+Locust users in ``gauntlet/load/`` (which must not import boto3). Nothing here imports
 Locust or gevent, so the unit tests can import it freely.
 
 A profile names everything one bounded run needs::

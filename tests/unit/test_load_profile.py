@@ -322,7 +322,7 @@ def test_object_keys_spread_over_directories() -> None:
 
 
 def test_list_heavy_prefills_10k_keys_and_lists_every_page_of_every_directory() -> None:
-    from loadtests.s3ops import list_queries
+    from gauntlet.load.s3ops import list_queries
 
     profile = load_profile("list-heavy")
     assert profile.prefill.objects >= 10_000 and profile.list_deep

@@ -8,9 +8,7 @@ import pytest
 
 from gauntlet.errors import ExitCode
 from gauntlet.load import run as loadrun
-from gauntlet.rundir.layout import LOAD_HISTORY_FIELDS as HISTORY_FIELDS
-from gauntlet.rundir.layout import LOAD_SUMMARY_FIELDS as SUMMARY_FIELDS
-from loadtests.results import (
+from gauntlet.load.rows import (
     histogram_delta,
     history_row,
     read_jsonl,
@@ -18,7 +16,9 @@ from loadtests.results import (
     summary_row,
     write_jsonl,
 )
-from loadtests.s3ops import Extras, percentile
+from gauntlet.load.s3ops import Extras, percentile
+from gauntlet.rundir.layout import LOAD_HISTORY_FIELDS as HISTORY_FIELDS
+from gauntlet.rundir.layout import LOAD_SUMMARY_FIELDS as SUMMARY_FIELDS
 
 
 def test_summary_row_fields_and_figures() -> None:

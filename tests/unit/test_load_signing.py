@@ -1,6 +1,6 @@
 """The load users' request path, byte for byte, against botocore's S3SigV4Auth (no network, no Locust).
 
-The bytes checked are the ones :class:`loadtests.s3ops.RequestBuilder` hands to the lean
+The bytes checked are the ones :class:`gauntlet.load.s3ops.RequestBuilder` hands to the lean
 connection (the default transport) and the dict it hands to Locust's FastHttpSession.
 botocore gets the same method, path, query (as raw parameters it encodes itself),
 host, body and time, and must produce the same Authorization header.
@@ -20,8 +20,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from gauntlet.config.profiles import load_profile
+from gauntlet.load.s3ops import LoadContext, RequestBuilder, bucket_ms, classify_failure, s3_error
 from gauntlet.s3.sigv4 import EMPTY_SHA256, UNSIGNED_PAYLOAD, canonical_query
-from loadtests.s3ops import LoadContext, RequestBuilder, bucket_ms, classify_failure, s3_error
 
 AK = "AKIAIOSFODNN7EXAMPLE"
 SK = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -219,7 +219,7 @@ def test_latency_buckets_keep_two_significant_digits(ms: float, bucket: float) -
 
 
 def test_a_long_streak_of_failures_ends_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    from loadtests import s3ops
+    from gauntlet.load import s3ops
 
     plan = {"endpoint": "http://127.0.0.1:9000", "region": REGION, "bucket": "b", "seed": "t",
             "profile": load_profile("smoke").to_dict()}

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from loadtests.transport import DISCARD, KEEP, MD5, ConnectionClosed, LeanConnection, ProtocolError
+from gauntlet.load.transport import DISCARD, KEEP, MD5, ConnectionClosed, LeanConnection, ProtocolError
 
 CLOSE = b"<close>"
 

@@ -2,14 +2,14 @@
 
 :class:`S3User` is a ``FastHttpUser``. With ``transport: fasthttp`` every request goes
 through Locust's own FastHttpSession (``self.client``); with ``transport: lean`` (the
-default) it goes through a :class:`~loadtests.transport.LeanConnection` owned by the
+default) it goes through a :class:`~gauntlet.load.transport.LeanConnection` owned by the
 user, which skips the session's per-request URL, cookie and header machinery (see
 ``benchmarks/bench_load.py`` for what that buys). Either way each request is signed
 with :class:`gauntlet.s3.sigv4.Signer` and reported with the operation and size class
 as its name (``GET 4KiB``), bytes moved as its length, and failures as exceptions:
 an unexpected status (``HTTP 503 SlowDown``) or wrong bytes (``IntegrityError``).
 
-Task weights come from the profile's ``operations`` (set by :mod:`loadtests.hooks`
+Task weights come from the profile's ``operations`` (set by :mod:`gauntlet.load.locust_hooks`
 when a test starts, before users spawn).
 """
 
@@ -25,10 +25,10 @@ from typing import Any
 
 from locust import FastHttpUser, task
 
+from gauntlet.load import s3ops
+from gauntlet.load.s3ops import IntegrityError, LoadContext, Obj, S3Error, s3_error
+from gauntlet.load.transport import DISCARD, KEEP, MD5, LeanConnection, Reply
 from gauntlet.s3.sigv4 import EMPTY_SHA256, UNSIGNED_PAYLOAD, canonical_query
-from loadtests import s3ops
-from loadtests.s3ops import IntegrityError, LoadContext, Obj, S3Error, s3_error
-from loadtests.transport import DISCARD, KEEP, MD5, LeanConnection, Reply
 
 _UPLOAD_ID_RE = re.compile(rb"<UploadId>([^<]+)</UploadId>")
 _NO_CONTEXT = {}  # the context dict passed with every request event (shared, never mutated)
@@ -51,7 +51,7 @@ _CONTEXT: list[LoadContext | None] = [None]
 
 
 def current_context() -> LoadContext | None:
-    """The process's LoadContext (set by loadtests.hooks when a test starts)."""
+    """The process's LoadContext (set by gauntlet.load.locust_hooks when a test starts)."""
     return _CONTEXT[0]
 
 

@@ -115,7 +115,7 @@ class RequestBuilder:
 
     ``locate`` gives the Host header and canonical path of a bucket/key (path or
     virtual-host style); ``head`` returns the request line and headers as bytes,
-    ready for :class:`loadtests.transport.LeanConnection`; ``headers`` returns the
+    ready for :class:`gauntlet.load.transport.LeanConnection`; ``headers`` returns the
     same headers as a dict for Locust's own FastHttpSession. Signed headers are
     ``host``, ``x-amz-content-sha256``, ``x-amz-date`` (and ``x-amz-security-token``);
     ``Range`` and ``Content-Length`` are sent unsigned, as SigV4 allows.
@@ -270,7 +270,7 @@ def bucket_ms(ms: float) -> float:
     """Round a latency to two significant digits (0.4237 → 0.42, 4.237 → 4.2, 147 → 150).
 
     Locust rounds below 100 ms to whole milliseconds, which on loopback turns every
-    percentile into 0 or 1; :mod:`loadtests.hooks` installs this as Locust's bucket
+    percentile into 0 or 1; :mod:`gauntlet.load.locust_hooks` installs this as Locust's bucket
     function (it matches Locust's own rounding from 100 ms up).
     """
     if ms <= 0:

@@ -7,7 +7,7 @@
   reads the plan, which Locust then hands to every worker with its spawn messages
   (custom options travel that way), so workers need only the keys in their
   environment.
-* ``test_start``: processes that run users build their :class:`~loadtests.s3ops.LoadContext`
+* ``test_start``: processes that run users build their :class:`~gauntlet.load.s3ops.LoadContext`
   and set the task weights; the master/standalone process starts the *bounds*
   greenlet (request cap; run time in web-UI mode, where ``--run-time`` doesn't
   apply; fail-fast when every request fails) and the history sampler.
@@ -32,8 +32,9 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from gauntlet.load import rows as results
+from gauntlet.load import s3ops, users
 from gauntlet.rundir import layout
-from loadtests import results, s3ops, users
 
 log = logging.getLogger("s3gauntlet.load")
 

@@ -3,7 +3,7 @@
 One summary row per request name, i.e. per operation × size class; one history row
 per request name per stats interval. Latency percentiles come from Locust's
 response-time histograms, bucketed to two significant digits by
-:func:`loadtests.s3ops.bucket_ms` (Locust's CSV files round them to whole
+:func:`gauntlet.load.s3ops.bucket_ms` (Locust's CSV files round them to whole
 milliseconds). No Locust import here, so the unit tests can feed it numbers.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gauntlet.config.profiles import class_bounds, split_name
-from loadtests.s3ops import percentile
+from gauntlet.load.s3ops import percentile
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
