@@ -45,6 +45,8 @@ from gauntlet.s3.naming import is_run_id
 
 def _cmd_targets(args: argparse.Namespace) -> int:
     targets_file = load_targets(args.file)
+    if not targets_file.targets:
+        targets_file.check()  # every entry is invalid: the first one's error is the answer (exit 10)
     for warning in targets_file.warnings():
         print(f"s3gauntlet: {warning}", file=sys.stderr)
     if args.check:

@@ -40,7 +40,7 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
-from gauntlet.config.yamlfile import line_of, parse_yaml
+from gauntlet.config.yamlfile import Checker, kind_of, parse_yaml
 from gauntlet.errors import ConfigError, UnknownProfile
 from gauntlet.paths import PROFILES_DIR
 
@@ -356,69 +356,12 @@ def _check_ranges(profile: Profile) -> None:
 # --------------------------------------------------------------------------- YAML with line numbers
 
 
-class _Checker:
-    """Builds error messages of the form ``FILE:LINE: profile 'NAME': KEY ...``."""
+class _Checker(Checker):
+    """The shared checker, plus object sizes and size specs: errors read ``FILE:LINE: profile 'NAME': ...``."""
 
     def __init__(self, path: Path, name: str) -> None:
-        self.path = path
+        super().__init__(path, f"profile '{name}'")
         self.name = name
-
-    def fail(self, mapping: Any, key: str | None, message: str) -> ConfigError:
-        return ConfigError(f"{self.path}:{line_of(mapping, key)}: profile '{self.name}': {message}")
-
-    def section(self, parent: Mapping, key: str, allowed: Sequence[str], required: Sequence[str] = ()) -> Mapping:
-        """``parent[key]``, checked to be a mapping with known keys (errors point at ``key``'s line)."""
-        value = parent[key]
-        if not isinstance(value, Mapping):
-            raise self.fail(parent, key, f"{key} must be a mapping, got {_kind(value)}")
-        self.keys(value, allowed, key, required)
-        return value
-
-    def keys(self, mapping: Any, allowed: Sequence[str], what: str, required: Sequence[str] = ()) -> None:
-        if not isinstance(mapping, Mapping):
-            raise self.fail(mapping, None, f"{what} must be a mapping, got {_kind(mapping)}")
-        for key in mapping:
-            if key not in allowed:
-                raise self.fail(mapping, str(key), f"{what}: unknown key '{key}' (known keys: {', '.join(allowed)})")
-        for key in required:
-            if key not in mapping or mapping[key] is None:
-                raise self.fail(mapping, None, f"{what}: missing required key '{key}'")
-
-    def integer(self, mapping: Mapping, key: str, what: str, minimum: int = 0, maximum: int | None = None) -> int:
-        value = mapping[key]
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(mapping, key, f"{what}: '{key}' must be an integer, got {_kind(value)} {value!r}")
-        if value < minimum or (maximum is not None and value > maximum):
-            bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-            raise self.fail(mapping, key, f"{what}: '{key}' must be {bound}, got {value}")
-        return value
-
-    def number(self, mapping: Mapping, key: str, what: str, minimum: float = 0.0, maximum: float | None = None,
-               positive: bool = False) -> float:
-        value = mapping[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(mapping, key, f"{what}: '{key}' must be a number, got {_kind(value)} {value!r}")
-        if (positive and value <= 0) or value < minimum or (maximum is not None and value > maximum):
-            if positive:
-                bound = "positive"
-            elif maximum is not None:
-                bound = f"between {minimum:g} and {maximum:g}"
-            else:
-                bound = f"at least {minimum:g}"
-            raise self.fail(mapping, key, f"{what}: '{key}' must be {bound}, got {value}")
-        return float(value)
-
-    def boolean(self, mapping: Mapping, key: str, what: str) -> bool:
-        value = mapping[key]
-        if not isinstance(value, bool):
-            raise self.fail(mapping, key, f"{what}: '{key}' must be true or false, got {_kind(value)} {value!r}")
-        return value
-
-    def choice(self, mapping: Mapping, key: str, what: str, choices: Sequence[str]) -> str:
-        value = mapping[key]
-        if value not in choices:
-            raise self.fail(mapping, key, f"{what}: '{key}' must be one of {', '.join(choices)}, got {value!r}")
-        return str(value)
 
     def size(self, mapping: Mapping, key: str, what: str, minimum: int = 0) -> int:
         value = mapping[key]
@@ -479,11 +422,6 @@ class _Checker:
         return fixed_size(size)
 
 
-def _kind(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
-            type(None): "nothing"}.get(type(value), "a mapping" if isinstance(value, Mapping) else type(value).__name__)
-
-
 _TOP_KEYS = ("description", "run_time", "request_cap", "users", "spawn_rate", "prefill", "operations", "put_size",
              "range_size", "list", "multipart", "integrity", "payload", "transport", "wait_time",
              "max_failure_ratio", "seed")
@@ -526,7 +464,7 @@ def parse_profile(text: str, path: Path) -> Profile:
     if doc is None:
         raise ConfigError(f"{path}:1: profile '{name}': the file is empty")
     if not isinstance(doc, Mapping):
-        raise ConfigError(f"{path}:1: profile '{name}': top level must be a mapping, got {_kind(doc)}")
+        raise ConfigError(f"{path}:1: profile '{name}': top level must be a mapping, got {kind_of(doc)}")
     check.keys(doc, _TOP_KEYS, "top level", required=_REQUIRED)
 
     try:
@@ -555,7 +493,7 @@ def parse_profile(text: str, path: Path) -> Profile:
     raw_ops = doc["operations"]
     if not isinstance(raw_ops, Mapping):
         raise check.fail(doc, "operations",
-                         f"operations must be a mapping of operation to weight, got {_kind(raw_ops)}")
+                         f"operations must be a mapping of operation to weight, got {kind_of(raw_ops)}")
     operations: dict[str, int] = {}
     for op in raw_ops:
         if op not in OPERATIONS:

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from gauntlet import masking
-from gauntlet.config.yamlfile import LineDict, line_of, parse_yaml
+from gauntlet.config.yamlfile import Checker, LineDict, line_of, parse_yaml
 from gauntlet.errors import ConfigError, CredentialMissing, UnknownTarget
 from gauntlet.paths import TARGETS_FILE
 from gauntlet.s3.credentials import Credentials
@@ -88,15 +88,6 @@ _TLS_KEYS = {"verify": bool, "ca_bundle": str}
 _CRED_LITERAL = {"access_key", "secret_key", "session_token"}
 _CRED_ENV = {"access_key_env", "secret_key_env", "session_token_env"}
 _TOP_KEYS = {"defaults", "targets"}
-
-_TYPE_NAMES = {str: "a string", dict: "a mapping", bool: "true/false", int: "an integer", float: "a number"}
-
-
-def _type_name(expected: type | tuple[type, ...]) -> str:
-    if isinstance(expected, tuple):
-        return " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in expected)
-    return _TYPE_NAMES.get(expected, expected.__name__)
-
 
 @dataclass(frozen=True)
 class CredentialRef:
@@ -198,21 +189,8 @@ def _read_yaml(path: Path) -> Any:
     return parse_yaml(text, path)
 
 
-def _check_keys(mapping: Mapping, allowed: Mapping[str, Any], where: str, path: Path, what: str) -> None:
-    for key, value in mapping.items():
-        line = line_of(mapping, key)
-        if key not in allowed:
-            known = ", ".join(sorted(allowed))
-            raise ConfigError(f"{path}:{line}: {what}: unknown key '{key}' (known keys: {known})")
-        expected = allowed[key]
-        if value is None:
-            continue
-        # YAML's true/false are ints to Python: don't let them pass as numbers
-        ok = not (isinstance(value, bool) and expected in (int, (int, float))) and isinstance(value, expected)
-        if not ok:
-            raise ConfigError(
-                f"{path}:{line}: {what}: key '{key}' must be {_type_name(expected)}, got {type(value).__name__}"
-            )
+def _check_keys(mapping: Any, allowed: Mapping[str, Any], path: Path, what: str) -> None:
+    Checker(path).keys(mapping, dict(sorted(allowed.items())), what)  # known keys listed alphabetically
 
 
 def _check_endpoint(endpoint: str, where: str) -> None:
@@ -282,7 +260,7 @@ def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path, known: Kno
         raise ConfigError(f"{path}:{line_of(raw)}: {what}: must be a mapping of keys, got {type(raw).__name__}")
     merged: dict[str, Any] = {**defaults, **raw}
     lines_source = raw
-    _check_keys(raw, _TARGET_KEYS, what, path, what)
+    _check_keys(raw, _TARGET_KEYS, path, what)
     line = line_of(lines_source)
     source = f"{path}:{line}"
 
@@ -291,7 +269,7 @@ def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path, known: Kno
     if launch_raw is not None:
         if isinstance(launch_raw, str):
             launch_raw = {"server": launch_raw}
-        _check_keys(launch_raw, _LAUNCH_KEYS, f"{what} launch", path, f"{what}: launch")
+        _check_keys(launch_raw, _LAUNCH_KEYS, path, f"{what}: launch")
         if "server" not in launch_raw:
             raise ConfigError(f"{path}:{line_of(raw, 'launch')}: {what}: launch needs 'server'")
         _check_name("launch server", launch_raw["server"], known.servers if known else None,
@@ -301,7 +279,7 @@ def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path, known: Kno
     faults: FaultsConfig | None = None
     faults_raw = raw.get("faults")
     if faults_raw is not None:
-        _check_keys(faults_raw, _FAULTS_KEYS, f"{what} faults", path, f"{what}: faults")
+        _check_keys(faults_raw, _FAULTS_KEYS, path, f"{what}: faults")
         for key in ("wraps", "fault"):
             if not faults_raw.get(key):
                 raise ConfigError(f"{path}:{line_of(raw, 'faults')}: {what}: faults needs '{key}'")
@@ -338,7 +316,7 @@ def _parse_target(name: str, raw: Any, defaults: Mapping, path: Path, known: Kno
     if isinstance(tls_raw, bool):
         tls_verify = tls_raw
     elif isinstance(tls_raw, Mapping):
-        _check_keys(tls_raw, _TLS_KEYS, f"{what} tls", path, f"{what}: tls")
+        _check_keys(tls_raw, _TLS_KEYS, path, f"{what}: tls")
         tls_verify = tls_raw.get("ca_bundle") or tls_raw.get("verify", True)
 
     local = launch is not None or (endpoint is not None and _is_loopback(endpoint))
@@ -395,7 +373,7 @@ def _parse_document(doc: Any, path: Path) -> tuple[dict[str, Any], dict[str, Any
     defaults = doc.get("defaults") or {}
     if not isinstance(defaults, Mapping):
         raise ConfigError(f"{path}:{line_of(doc, 'defaults')}: 'defaults' must be a mapping")
-    _check_keys(defaults, _TARGET_KEYS, "defaults", path, "defaults")
+    _check_keys(defaults, _TARGET_KEYS, path, "defaults")
     targets = doc.get("targets") or {}
     if not isinstance(targets, Mapping):
         raise ConfigError(f"{path}:{line_of(doc, 'targets')}: 'targets' must be a mapping of name to target")

@@ -225,3 +225,27 @@ def test_opt_in_feature_is_absent_unless_declared() -> None:
     minio = targets.get("minio")
     assert not minio.has_feature("lifecycle_expiry") and minio.has_feature("versioning")
     assert "does not declare feature 'lifecycle_expiry: true'" in minio.why_absent("lifecycle_expiry")
+
+
+def test_a_section_that_is_not_a_mapping_is_one_line_with_its_line(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "targets:\n  a:\n    launch: {server: rclone}\n    tls: [1, 2]\n")
+    assert str(error).endswith("targets.yaml:4: target 'a': key 'tls' must be a mapping or true/false, got list"), str(error)
+
+
+def test_targets_and_profiles_share_one_checker(tmp_path: Path) -> None:
+    from gauntlet.config import profiles, targets, yamlfile
+
+    assert targets.Checker is yamlfile.Checker and issubclass(profiles._Checker, yamlfile.Checker)
+    error = error_of(tmp_path, "targets:\n  a:\n    launch: {server: rclone, colour: red}\n")
+    assert "target 'a': launch: unknown key 'colour' (known keys: auth, port, server, startup_timeout_s, tls)" \
+        in str(error)
+
+
+def test_cli_targets_with_every_entry_invalid_is_one_line_and_exit_10(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from gauntlet.cli import main
+
+    path = write(tmp_path, "targets:\n  a:\n    launch: [1]\n")
+    assert main(["--file", str(path), "targets"]) == 10
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{path}:3: target 'a'" in err[0], err
