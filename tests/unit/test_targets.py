@@ -229,7 +229,8 @@ def test_opt_in_feature_is_absent_unless_declared() -> None:
 
 def test_a_section_that_is_not_a_mapping_is_one_line_with_its_line(tmp_path: Path) -> None:
     error = error_of(tmp_path, "targets:\n  a:\n    launch: {server: rclone}\n    tls: [1, 2]\n")
-    assert str(error).endswith("targets.yaml:4: target 'a': key 'tls' must be a mapping or true/false, got list"), str(error)
+    expected = "targets.yaml:4: target 'a': key 'tls' must be a mapping or true/false, got list"
+    assert str(error).endswith(expected), str(error)
 
 
 def test_targets_and_profiles_share_one_checker(tmp_path: Path) -> None:
