@@ -25,7 +25,7 @@ import botocore.exceptions
 import pytest
 
 from gauntlet.plugin.checks import expect_equal, expect_true, status_of
-from gauntlet.plugin.hooks import OwnBuckets
+from gauntlet.plugin.fixtures import OwnBuckets
 from gauntlet.plugin.verdict import S3Mismatch
 from gauntlet.s3.clients import make_client
 from gauntlet.s3.data import KiB, md5_hex

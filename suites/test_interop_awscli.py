@@ -45,7 +45,7 @@ from gauntlet.interop.programs import (
     run_program,
 )
 from gauntlet.plugin.checks import expect_equal, expect_error, expect_true
-from gauntlet.plugin.hooks import OwnBuckets
+from gauntlet.plugin.fixtures import OwnBuckets
 from gauntlet.s3.data import MiB, payload
 
 pytestmark = [pytest.mark.interop, pytest.mark.severity("client")]

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from gauntlet.plugin.checks import expect_equal, expect_http_error, expect_true
-from gauntlet.plugin.hooks import OwnBuckets
+from gauntlet.plugin.fixtures import OwnBuckets
 from gauntlet.plugin.verdict import S3Mismatch
 from gauntlet.s3.naming import create_bucket_params
 

@@ -25,7 +25,7 @@ import pytest
 
 from gauntlet.fleet.cleanup import CleanupError, delete_bucket
 from gauntlet.plugin.checks import expect_equal, expect_error, expect_true, header, status_of
-from gauntlet.plugin.hooks import OwnBuckets
+from gauntlet.plugin.fixtures import OwnBuckets
 from gauntlet.plugin.verdict import S3Mismatch
 from gauntlet.s3.data import md5_hex
 from gauntlet.s3.errors import client_error_details

@@ -73,7 +73,7 @@ class Transcript:
 def transcript_for(client: Client, target: LiveTarget, run_id: str, node: pytest.Item) -> Transcript:
     """The client's transcript on `target` in this run: read if another case made it, else made now
     (by the case `node`, which also records the bucket if cleanup could not delete it)."""
-    from gauntlet.plugin.hooks import get_run, record_leftover
+    from gauntlet.plugin.run import get_run, record_leftover
 
     run = get_run(node.config)
     assert run is not None

@@ -13,7 +13,7 @@ import signal
 
 import pytest
 
-from gauntlet.plugin.hooks import get_run
+from gauntlet.plugin.run import get_run
 
 _done = {"count": 0, "killed": False}
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from gauntlet.areas import AREAS
 from gauntlet.paths import SUITES_DIR
-from gauntlet.plugin.hooks import AREAS
 
 SUITES = sorted(SUITES_DIR.glob("test_*.py"))
 
