@@ -89,3 +89,42 @@ def test_the_run_directory_page_names_every_file_and_field() -> None:
                    layout.PARITY_ROW_FIELDS, layout.PARITY_CSV_FIELDS):
         assert ", ".join(fields) in page, fields
     assert all(f"`{marker}`" in page.rsplit("A folder is a run directory", 1)[1] for marker in layout.RUN_MARKERS)
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Every module of the package and suites/_support → the modules of those it imports (anywhere in it)."""
+    modules: dict[str, Path] = {}
+    for folder in ("gauntlet", "loadtests", "suites/_support"):
+        for path in (PROJECT_ROOT / folder).rglob("*.py"):
+            name = ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts).removesuffix(".__init__")
+            modules[name] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        used = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                used |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+            elif isinstance(node, ast.Import):
+                used |= {alias.name for alias in node.names}
+        graph[name] = {m for m in used if m in modules and m != name}
+    return graph
+
+
+def test_no_import_loop_even_through_imports_inside_functions() -> None:
+    graph = _module_graph()
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    loops: list[list[str]] = []
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for used in sorted(graph[name]):
+            if state.get(used) == 1:
+                loops.append([*path[path.index(used):], used])
+            elif used not in state:
+                visit(used, [*path, used])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert not loops, "import loops:\n" + "\n".join(" -> ".join(loop) for loop in loops)
