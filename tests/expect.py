@@ -103,11 +103,6 @@ def differences(target: str, rows: list[dict[str, Any]], suites: set[str] | None
     return found
 
 
-def compare(target: str, rows: list[dict[str, Any]], suites: set[str] | None = None) -> list[str]:
-    """Differences between a run's rows and the pins, one readable line each."""
-    return [difference.line for difference in differences(target, rows, suites)]
-
-
 def _dump(cases: dict[str, dict[str, Any]]) -> str:
     lines = []
     for case in sorted(cases):

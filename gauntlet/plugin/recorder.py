@@ -158,9 +158,9 @@ class Recorder:
             where: Path = run.run_dir.relative_to(Path.cwd())
         except ValueError:
             where = run.run_dir
-        tr.write_line(f"results: {where}/results.jsonl  (run {run.run_id})")
+        tr.write_line(f"results: {where}/{layout.RESULTS}  (run {run.run_id})")
         report = _write_report(run.run_dir)
-        tr.write_line(f"report: {where}/report.html" if report is None else f"report: not written ({report})")
+        tr.write_line(f"report: {where}/{layout.REPORT}" if report is None else f"report: not written ({report})")
 
 
 def _write_report(run_dir: Path) -> str | None:

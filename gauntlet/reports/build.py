@@ -31,6 +31,7 @@ from gauntlet.reports.performance import (
     perf_trend,
     throughput_over_time,
 )
+from gauntlet.rundir import layout
 
 
 def build_report(runset: RunSet, *, baseline_target: str | None = None, diff_base: str | None = None,
@@ -162,13 +163,13 @@ def write_report(report: Report, out_dir: Path, parquet: bool = True) -> list[st
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        warnings = write_tables(report.tables(), out_dir / "tables", parquet)
-        chart_dir = out_dir / "charts"
+        warnings = write_tables(report.tables(), out_dir / layout.TABLES, parquet)
+        chart_dir = out_dir / layout.CHARTS
         chart_dir.mkdir(exist_ok=True)
         for name, svg in report.charts.items():
             (chart_dir / f"{name}.svg").write_text(svg, encoding="utf-8")
-        (out_dir / "report.html").write_text(render_html(report), encoding="utf-8")
-        (out_dir / "summary.md").write_text(render_markdown(report), encoding="utf-8")
+        (out_dir / layout.REPORT).write_text(render_html(report), encoding="utf-8")
+        (out_dir / layout.SUMMARY_MD).write_text(render_markdown(report), encoding="utf-8")
     except OSError as exc:
         raise OutputFailed(f"cannot write the report to {out_dir}: {exc}") from None
     return warnings

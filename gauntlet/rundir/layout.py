@@ -19,10 +19,12 @@ SERVERS = "servers"
 RESULTS = "results.jsonl"
 #: pytest's JUnit XML of the same cases.
 JUNIT = "junit.xml"
-#: The run's own report (reports/), written when the run ends: the page, the Markdown summary, the charts.
+#: The run's own report (gauntlet/reports), written when the run ends: the page, the Markdown summary, the
+#: charts and the tables behind them (also what `gauntlet report --out DIR` writes into DIR).
 REPORT = "report.html"
 SUMMARY_MD = "summary.md"
 CHARTS = "charts"
+TABLES = "tables"
 #: What each SDK or data-tool program printed, one file per target and client: interop/<target>.<client>.jsonl.
 INTEROP = "interop"
 
