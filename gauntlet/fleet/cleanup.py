@@ -12,11 +12,18 @@ and legal-hold buckets leave nothing behind. A version that is still refused and
 retention (COMPLIANCE, which nobody can lift, or a server that refuses the bypass) makes
 the bucket a `LockedBucket`: the run records it with the date it can be deleted, apart
 from the buckets cleanup failed on.
+
+Late writes: a request the case gave up on (a cut upload, a racing PUT past its client's
+timeout) can still land after the case ended. Three rounds run back to back; if the bucket
+still is not empty, rounds go on with a growing pause until `SETTLE_S` seconds have passed
+(a poll with a deadline). A bucket still not empty then is a `CleanupError` that names what
+the server still lists.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
 import botocore.exceptions
@@ -180,12 +187,17 @@ def _delete_keys(client: Any, bucket: str, keys: list[dict[str, str]], bulk: boo
     return False
 
 
-def delete_bucket(client: Any, bucket: str, run_id: str) -> None:
-    """Empty and delete `bucket`, which must belong to run `run_id` (a bucket already gone is done)."""
+QUICK_ROUNDS = 3
+SETTLE_S = 10.0
+
+
+def delete_bucket(client: Any, bucket: str, run_id: str, settle_s: float = SETTLE_S) -> None:
+    """Empty and delete `bucket`, which must belong to run `run_id` (a bucket already gone is done).
+    Rounds go on for up to `settle_s` seconds while the bucket is not empty (writes still landing)."""
     if not belongs_to_run(bucket, run_id):
         raise ForeignBucket(f"refusing to delete bucket '{bucket}': it was not created by run {run_id}")
     try:
-        _empty_and_delete(client, bucket)
+        _empty_and_delete(client, bucket, settle_s)
     except _LockedVersions as locked:
         raise LockedBucket(bucket, locked.until) from None
     except botocore.exceptions.ClientError as exc:
@@ -193,9 +205,12 @@ def delete_bucket(client: Any, bucket: str, run_id: str) -> None:
             raise CleanupError(f"{exc.operation_name} {bucket}: {_code(exc)}") from None
 
 
-def _empty_and_delete(client: Any, bucket: str) -> None:
+def _empty_and_delete(client: Any, bucket: str, settle_s: float) -> None:
     bulk = True
-    for _attempt in range(3):
+    started = time.monotonic()
+    rounds = 0
+    while True:
+        rounds += 1
         _abort_uploads(client, bucket)
         versions = _versions(client, bucket)
         bulk = _delete_keys(client, bucket, versions if versions is not None else _objects(client, bucket), bulk)
@@ -219,7 +234,28 @@ def _empty_and_delete(client: Any, bucket: str) -> None:
         for prefix in reversed(_empty_directories(client, bucket)):
             with contextlib.suppress(botocore.exceptions.ClientError):
                 client.delete_object(Bucket=bucket, Key=prefix)
-    raise CleanupError(f"bucket {bucket} still not empty after three cleanup rounds")
+        if rounds < QUICK_ROUNDS:
+            continue
+        elapsed = time.monotonic() - started
+        if elapsed >= settle_s:
+            raise CleanupError(f"bucket {bucket} still not empty after {rounds} cleanup rounds over {elapsed:.1f} s; "
+                               f"the server still lists {_still_listed(client, bucket)}")
+        time.sleep(min(0.25 * 2 ** (rounds - QUICK_ROUNDS), settle_s - elapsed))
+
+
+def _still_listed(client: Any, bucket: str, shown: int = 5) -> str:
+    """What a not-empty bucket still holds, for the leftover's reason: a few keys, uploads and prefixes."""
+    found: list[str] = []
+    with contextlib.suppress(botocore.exceptions.ClientError, botocore.parsers.ResponseParserError):
+        found += [f"key {entry['Key']!r}" for entry in _objects(client, bucket)]
+    with contextlib.suppress(botocore.exceptions.ClientError, botocore.parsers.ResponseParserError):
+        uploads = client.list_multipart_uploads(Bucket=bucket).get("Uploads") or []
+        found += [f"upload of {upload['Key']!r}" for upload in uploads]
+    found += [f"prefix {prefix!r}" for prefix in _empty_directories(client, bucket)]
+    if not found:
+        return "nothing (yet DeleteBucket answers BucketNotEmpty)"
+    more = f" and {len(found) - shown} more" if len(found) > shown else ""
+    return ", ".join(found[:shown]) + more
 
 
 def _empty_directories(client: Any, bucket: str, prefix: str = "", depth: int = 0) -> list[str]:

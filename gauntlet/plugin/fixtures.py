@@ -9,11 +9,10 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from gauntlet import masking
 from gauntlet.fleet.cleanup import CleanupError, ForeignBucket, LockedBucket, delete_bucket
 from gauntlet.fleet.running import LiveTarget
 from gauntlet.plugin.checks import unsupported
-from gauntlet.plugin.run import LEFTOVERS_KEY, LOCKED_KEY, get_run
+from gauntlet.plugin.run import LOCKED_KEY, get_run, record_leftover
 from gauntlet.plugin.verdict import TargetDown
 from gauntlet.s3.errors import client_error_details
 from gauntlet.s3.naming import new_bucket_name
@@ -73,10 +72,10 @@ def anon_s3(target: LiveTarget) -> Any:
     return target.client(signature_version=botocore.UNSIGNED)
 
 
-def _admin_client(target: LiveTarget) -> Any:
+def _admin_client(target: LiveTarget, **settings: Any) -> Any:
     # Setup and cleanup use the most conservative client settings, so a server's
     # checksum handling shows up in the checksum cases, not as setup errors.
-    return target.client(checksum_mode="when_required", content_md5_deletes=True)
+    return target.client(checksum_mode="when_required", content_md5_deletes=True, **settings)
 
 
 @pytest.fixture
@@ -124,7 +123,7 @@ def own_buckets(target: LiveTarget, run_id: str, request: pytest.FixtureRequest)
     own = OwnBuckets(run_id)
     yield own
     # path style: a dotted name is not a valid virtual host over HTTPS
-    admin = target.client(checksum_mode="when_required", content_md5_deletes=True, addressing="path")
+    admin = _admin_client(target, addressing="path")
     _delete_buckets(admin, [name for name in own.names if _may_exist(admin, name)], target.name, run_id,
                     request.node)
 
@@ -140,7 +139,6 @@ def _may_exist(client: Any, name: str) -> bool:
 
 def _delete_buckets(admin: Any, names: list[str], target: str, run_id: str, node: pytest.Item) -> None:
     """Empty and delete a case's buckets; what cannot be deleted goes to meta.json (locked or leftover)."""
-    leftovers = node.stash.setdefault(LEFTOVERS_KEY, [])
     for name in names:
         try:
             delete_bucket(admin, name, run_id)
@@ -149,7 +147,7 @@ def _delete_buckets(admin: Any, names: list[str], target: str, run_id: str, node
             # deletable only after `until`, so recorded apart from the buckets cleanup failed on
             node.stash.setdefault(LOCKED_KEY, []).append({"target": target, "bucket": name, "until": locked.until})
         except (CleanupError, ForeignBucket, Exception) as exc:
-            leftovers.append({"target": target, "bucket": name, "reason": masking.mask(str(exc))[:300]})
+            record_leftover(node, target, name, str(exc))
 
 
 @pytest.fixture

@@ -59,10 +59,10 @@ def get_run(config: pytest.Config) -> GauntletRun | None:
 
 
 def record_leftover(node: pytest.Item, target: str, bucket: str, reason: str) -> None:
-    """A bucket of this run that cleanup could not delete: listed in meta.json's leftover_buckets."""
+    """A bucket of this run that cleanup could not delete: listed in meta.json's leftover_buckets
+    with the case that created it."""
     node.stash.setdefault(LEFTOVERS_KEY, []).append(
-        {"target": target, "bucket": bucket, "reason": masking.mask(reason)[:300]})
-
+        {"target": target, "bucket": bucket, "case": case_name(node), "reason": masking.mask(reason)[:500]})
 
 
 def target_name_of(item: pytest.Item) -> str | None:

@@ -12,6 +12,10 @@ server answered differently once under load (seen: MinIO's rare 500 for a cut
 chunked upload): the test passes, and a `VerdictUnstable` warning names the case
 and what the server did, so the flake is on record in the output, not hidden.
 A case that flakes often should get an `also:` pin with a note instead.
+
+A bucket cleanup could not delete (meta.json's `leftover_buckets`) is handled the same
+way: its case runs once more, alone, and the test fails if that run leaves a bucket
+too; otherwise a `LeftoverUnstable` warning names the case and the reason.
 """
 
 from __future__ import annotations
@@ -51,7 +55,8 @@ def test_verdicts_match_pins(server: str, tmp_path: Path) -> None:
     meta = json.loads((run_dir / "meta.json").read_text())
     assert meta["targets"][0]["name"] == target and meta["targets"][0]["version"] not in ("", "unknown")
     assert (run_dir / "junit.xml").is_file()
-    assert not meta["leftover_buckets"], meta["leftover_buckets"]
+    leftovers = _leftovers_twice(target, meta["leftover_buckets"], tmp_path / "rerun-leftovers")
+    assert not leftovers, f"{len(leftovers)} bucket(s) left behind:\n" + "\n".join(leftovers)
 
     # no secret in anything the harness wrote
     secrets = _secrets_of(target, done.stdout)
@@ -69,7 +74,7 @@ def _differences_twice(target: str, first: list[expect.Difference], rerun_dir: P
     """Run the differing cases again, alone: the lines of those that differ both times."""
     if not first:
         return []
-    done = run_pytest([*(d.node_id for d in first), "--target", target, "--run-dir", str(rerun_dir),
+    done = run_pytest([*(d.node_id(target) for d in first), "--target", target, "--run-dir", str(rerun_dir),
                        "-q", "--no-header", "-rN"], timeout=600)
     rerun_path = rerun_dir / "results.jsonl"
     rows = read_rows(rerun_path) if rerun_path.is_file() else []
@@ -83,6 +88,34 @@ def _differences_twice(target: str, first: list[expect.Difference], rerun_dir: P
             problems.append(f"{difference.line}\n    and again: {second}")
         else:
             warnings.warn(VerdictUnstable(f"{difference.line} — pinned verdict on a second run"), stacklevel=1)
+    return problems
+
+
+class LeftoverUnstable(UserWarning):
+    """A case left a bucket cleanup could not delete once, and none when run again."""
+
+
+def _leftovers_twice(target: str, first: list[dict[str, str]], rerun_dir: Path) -> list[str]:
+    """Run the cases that left buckets again, alone: the lines of those that leave one both times."""
+    if not first:
+        return []
+    cases = sorted({entry["case"] for entry in first})
+    done = run_pytest([*(expect.node_id(target, case) for case in cases), "--target", target,
+                       "--run-dir", str(rerun_dir), "-q", "--no-header", "-rN"], timeout=600)
+    meta_path = rerun_dir / "meta.json"
+    again = {entry["case"]: entry for entry in json.loads(meta_path.read_text())["leftover_buckets"]} \
+        if meta_path.is_file() else {}
+    rows_path = rerun_dir / "results.jsonl"
+    ran = {row["case"] for row in read_rows(rows_path) if row["target"] == target} if rows_path.is_file() else set()
+    problems = []
+    for entry in first:
+        line = f"{entry['case']}: {entry['bucket']}: {entry['reason']}"
+        if entry["case"] in again or entry["case"] not in ran:
+            second = again[entry["case"]]["reason"] if entry["case"] in again \
+                else f"did not run again (exit {done.returncode})"
+            problems.append(f"{line}\n    and again: {second}")
+        else:
+            warnings.warn(LeftoverUnstable(f"{line} — no bucket left on a second run"), stacklevel=1)
     return problems
 
 

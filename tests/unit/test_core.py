@@ -9,7 +9,7 @@ import botocore.exceptions
 import pytest
 
 from gauntlet import masking
-from gauntlet.fleet.cleanup import ForeignBucket, LockedBucket, delete_bucket, sweep_run
+from gauntlet.fleet.cleanup import CleanupError, ForeignBucket, LockedBucket, delete_bucket, sweep_run
 from gauntlet.fleet.running import LiveTarget
 from gauntlet.plugin.verdict import Outcome, S3Mismatch, TargetDown, Verdict, classify, combine
 from gauntlet.rundir.layout import ROW_FIELDS
@@ -130,6 +130,67 @@ def test_cleanup_lifts_legal_holds_bypasses_governance_and_reports_compliance() 
     assert ("delete_object", {"VersionId": "gov", "bypass": True}) in client.calls
 
 
+class LateWriteClient:
+    """A plain bucket where a write to key "late" lands just before each of the first `landing` DeleteBucket
+    calls (requests the case gave up on, still arriving after it ended)."""
+
+    def __init__(self, landing: int) -> None:
+        self.keys: set[str] = {"k"}
+        self.landing = landing
+        self.delete_bucket_calls = 0
+        self.deleted_bucket = False
+
+    def get_paginator(self, name: str):
+        outer = self
+
+        class Pages:
+            def paginate(self, **_):
+                if name == "list_objects_v2":
+                    return [{"Contents": [{"Key": k} for k in sorted(outer.keys)]}]
+                if name == "list_object_versions":
+                    raise botocore.exceptions.ClientError({"Error": {"Code": "NotImplemented"}}, "ListObjectVersions")
+                return [{"Uploads": []}]
+        return Pages()
+
+    def list_multipart_uploads(self, Bucket: str) -> dict:
+        return {"Uploads": []}
+
+    def list_objects_v2(self, Bucket: str, Prefix: str, Delimiter: str) -> dict:
+        return {}
+
+    def delete_objects(self, Bucket: str, Delete: dict) -> dict:
+        self.keys -= {o["Key"] for o in Delete["Objects"]}
+        return {}
+
+    def delete_object(self, Bucket: str, Key: str) -> dict:
+        self.keys.discard(Key)
+        return {}
+
+    def delete_bucket(self, Bucket: str) -> dict:
+        self.delete_bucket_calls += 1
+        if self.delete_bucket_calls <= self.landing:
+            self.keys.add("late")
+        if self.keys:
+            raise botocore.exceptions.ClientError({"Error": {"Code": "BucketNotEmpty"}}, "DeleteBucket")
+        self.deleted_bucket = True
+        return {}
+
+
+def test_cleanup_keeps_polling_for_a_write_that_lands_after_the_quick_rounds() -> None:
+    run_id = new_run_id()
+    client = LateWriteClient(landing=4)
+    delete_bucket(client, new_bucket_name(run_id), run_id, settle_s=5.0)
+    assert client.deleted_bucket and client.delete_bucket_calls == 5
+
+
+def test_cleanup_of_a_bucket_that_never_empties_names_what_is_still_listed() -> None:
+    run_id = new_run_id()
+    client = LateWriteClient(landing=10**6)
+    with pytest.raises(CleanupError, match=r"after 3 cleanup rounds .* still lists key 'late'"):
+        delete_bucket(client, new_bucket_name(run_id), run_id, settle_s=0.0)
+    assert not client.deleted_bucket
+
+
 def test_compliance_lock_is_present_only_on_servers_launched_for_the_run() -> None:
     from gauntlet.s3.credentials import Credentials
 
@@ -230,3 +291,18 @@ def test_only_an_unanswered_request_is_sent_again_and_only_once() -> None:
     assert retry_unanswered_once(1, botocore.exceptions.ReadTimeoutError(endpoint_url="x")) is None
     assert retry_unanswered_once(1, botocore.exceptions.EndpointConnectionError(endpoint_url="x")) is None
     assert retry_unanswered_once(1, None) is None  # an answer, whatever it is, stands
+
+
+@pytest.mark.parametrize("node_id", [
+    "suites/test_objects.py::test_empty_object_roundtrip[minio]",
+    "suites/test_objects.py::test_key_with_special_characters_roundtrips[space-minio]",
+    "suites/test_conditional.py::test_if_match[etag-get-minio]",
+])
+def test_node_id_of_a_rows_case_is_the_node_that_ran_it(node_id: str) -> None:
+    from types import SimpleNamespace
+
+    from gauntlet.plugin.run import case_name
+    from tests import expect
+
+    item = SimpleNamespace(nodeid=node_id, callspec=SimpleNamespace(params={"target": "minio"}))
+    assert expect.node_id("minio", case_name(item)) == node_id
