@@ -45,15 +45,6 @@ def suite_and_case(case: str) -> tuple[str, str]:
     return Path(path).stem, name
 
 
-def node_id(target: str, case: str) -> str:
-    """The pytest node id of a row's case on `target`: `test_x.py::test_y[p]` → `suites/test_x.py::test_y[p-target]`
-    (the target is the last parameter of every case id, which the rows leave out)."""
-    path, _, name = case.partition("::")
-    function, bracket, params = name.partition("[")
-    ids = f"[{params[:-1]}-{target}]" if bracket else f"[{target}]"
-    return f"suites/{Path(path).name}::{function}{ids}"
-
-
 def load(target: str) -> dict[str, dict[str, dict[str, Any]]]:
     """suite → case → {outcome, note} for one target."""
     pins: dict[str, dict[str, dict[str, Any]]] = {}
@@ -77,9 +68,10 @@ class Difference:
     case: str
     line: str
 
-    def node_id(self, target: str) -> str:
-        """The pytest node id that runs this case alone on `target`."""
-        return node_id(target, f"{self.suite}.py::{self.case}")
+    @property
+    def row_case(self) -> str:
+        """The case as the rows name it: `test_x.py::test_y[p]`."""
+        return f"{self.suite}.py::{self.case}"
 
 
 def differences(target: str, rows: list[dict[str, Any]], suites: set[str] | None = None) -> list[Difference]:

@@ -85,6 +85,15 @@ def case_name(item: pytest.Item) -> str:
     return name
 
 
+def case_node_id(case: str, target: str, folder: str = "suites") -> str:
+    """The inverse of `case_name`: the node id that runs a row's case on `target`
+    (`test_x.py::test_y[p]` → `suites/test_x.py::test_y[p-target]`; the target is the last parameter)."""
+    path, _, name = case.partition("::")
+    function, bracket, params = name.partition("[")
+    ids = f"[{params[:-1]}-{target}]" if bracket else f"[{target}]"
+    return f"{folder}/{Path(path).name}::{function}{ids}"
+
+
 def area_of(item: pytest.Item) -> str:
     for marker in item.iter_markers():
         if marker.name in AREAS:

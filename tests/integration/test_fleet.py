@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from gauntlet.plugin.run import case_node_id
+from gauntlet.rundir import layout
 from gauntlet.rundir.rows import read_rows
 from tests import expect
 from tests.integration.conftest import require_server, run_pytest
@@ -47,20 +49,20 @@ def test_verdicts_match_pins(server: str, tmp_path: Path) -> None:
     assert done.returncode in (0, 1), (
         f"run failed to complete (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     )
-    rows = read_rows(run_dir / "results.jsonl")
+    rows = read_rows(run_dir / layout.RESULTS)
     problems = _differences_twice(target, expect.differences(target, rows, set(suites)), tmp_path / "rerun")
     assert not problems, f"{len(problems)} verdict(s) differ from tests/expectations/{target}/:\n" + "\n".join(problems)
 
     # the run's own record: meta.json names the server version, junit.xml exists
-    meta = json.loads((run_dir / "meta.json").read_text())
+    meta = json.loads((run_dir / layout.META).read_text())
     assert meta["targets"][0]["name"] == target and meta["targets"][0]["version"] not in ("", "unknown")
-    assert (run_dir / "junit.xml").is_file()
+    assert (run_dir / layout.JUNIT).is_file()
     leftovers = _leftovers_twice(target, meta["leftover_buckets"], tmp_path / "rerun-leftovers")
     assert not leftovers, f"{len(leftovers)} bucket(s) left behind:\n" + "\n".join(leftovers)
 
     # no secret in anything the harness wrote
     secrets = _secrets_of(target, done.stdout)
-    for path in [run_dir / "results.jsonl", run_dir / "meta.json", run_dir / "junit.xml"]:
+    for path in [run_dir / layout.RESULTS, run_dir / layout.META, run_dir / layout.JUNIT]:
         text = path.read_text(encoding="utf-8", errors="replace")
         for secret in secrets:
             assert secret not in text, f"a secret of {target} appears in {path.name}"
@@ -70,49 +72,49 @@ class VerdictUnstable(UserWarning):
     """A case gave another verdict than its pin once, and the pinned one when run again."""
 
 
+class LeftoverUnstable(UserWarning):
+    """A case left a bucket cleanup could not delete once, and none when run again."""
+
+
+def _rerun_alone(target: str, cases: set[str], rerun_dir: Path) -> tuple[int, set[str], list[dict], list[dict]]:
+    """Run `cases` (named as the rows name them) again on their own: the exit code, the cases that ran,
+    and the rerun's rows and leftover buckets."""
+    done = run_pytest([*(case_node_id(case, target) for case in sorted(cases)), "--target", target,
+                       "--run-dir", str(rerun_dir), "-q", "--no-header", "-rN"], timeout=600)
+    rows_path, meta_path = rerun_dir / layout.RESULTS, rerun_dir / layout.META
+    rows = [row for row in read_rows(rows_path) if row["target"] == target] if rows_path.is_file() else []
+    leftovers = json.loads(meta_path.read_text())["leftover_buckets"] if meta_path.is_file() else []
+    return done.returncode, {row["case"] for row in rows}, rows, leftovers
+
+
 def _differences_twice(target: str, first: list[expect.Difference], rerun_dir: Path) -> list[str]:
     """Run the differing cases again, alone: the lines of those that differ both times."""
     if not first:
         return []
-    done = run_pytest([*(d.node_id(target) for d in first), "--target", target, "--run-dir", str(rerun_dir),
-                       "-q", "--no-header", "-rN"], timeout=600)
-    rerun_path = rerun_dir / "results.jsonl"
-    rows = read_rows(rerun_path) if rerun_path.is_file() else []
-    again = {(d.suite, d.case): d for d in expect.differences(target, rows)}
-    ran = {expect.suite_and_case(row["case"]) for row in rows if row["target"] == target}
+    code, ran, rows, _ = _rerun_alone(target, {d.row_case for d in first}, rerun_dir)
+    again = {d.row_case: d for d in expect.differences(target, rows)}
     problems = []
     for difference in first:
-        key = (difference.suite, difference.case)
-        if key in again or key not in ran:
-            second = again[key].line if key in again else f"did not run again (exit {done.returncode})"
+        if difference.row_case in again or difference.row_case not in ran:
+            second = again[difference.row_case].line if difference.row_case in again \
+                else f"did not run again (exit {code})"
             problems.append(f"{difference.line}\n    and again: {second}")
         else:
             warnings.warn(VerdictUnstable(f"{difference.line} — pinned verdict on a second run"), stacklevel=1)
     return problems
 
 
-class LeftoverUnstable(UserWarning):
-    """A case left a bucket cleanup could not delete once, and none when run again."""
-
-
 def _leftovers_twice(target: str, first: list[dict[str, str]], rerun_dir: Path) -> list[str]:
     """Run the cases that left buckets again, alone: the lines of those that leave one both times."""
     if not first:
         return []
-    cases = sorted({entry["case"] for entry in first})
-    done = run_pytest([*(expect.node_id(target, case) for case in cases), "--target", target,
-                       "--run-dir", str(rerun_dir), "-q", "--no-header", "-rN"], timeout=600)
-    meta_path = rerun_dir / "meta.json"
-    again = {entry["case"]: entry for entry in json.loads(meta_path.read_text())["leftover_buckets"]} \
-        if meta_path.is_file() else {}
-    rows_path = rerun_dir / "results.jsonl"
-    ran = {row["case"] for row in read_rows(rows_path) if row["target"] == target} if rows_path.is_file() else set()
+    code, ran, _, leftovers = _rerun_alone(target, {entry["case"] for entry in first}, rerun_dir)
+    again = {entry["case"]: entry for entry in leftovers}
     problems = []
     for entry in first:
         line = f"{entry['case']}: {entry['bucket']}: {entry['reason']}"
         if entry["case"] in again or entry["case"] not in ran:
-            second = again[entry["case"]]["reason"] if entry["case"] in again \
-                else f"did not run again (exit {done.returncode})"
+            second = again[entry["case"]]["reason"] if entry["case"] in again else f"did not run again (exit {code})"
             problems.append(f"{line}\n    and again: {second}")
         else:
             warnings.warn(LeftoverUnstable(f"{line} — no bucket left on a second run"), stacklevel=1)

@@ -301,8 +301,7 @@ def test_only_an_unanswered_request_is_sent_again_and_only_once() -> None:
 def test_node_id_of_a_rows_case_is_the_node_that_ran_it(node_id: str) -> None:
     from types import SimpleNamespace
 
-    from gauntlet.plugin.run import case_name
-    from tests import expect
+    from gauntlet.plugin.run import case_name, case_node_id
 
     item = SimpleNamespace(nodeid=node_id, callspec=SimpleNamespace(params={"target": "minio"}))
-    assert expect.node_id("minio", case_name(item)) == node_id
+    assert case_node_id(case_name(item), "minio") == node_id
